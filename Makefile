@@ -1,0 +1,46 @@
+# ecslocal: see README.md. The two commands a newcomer needs are
+# `make run` and `make test`.
+
+GO          ?= go
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# How long each fuzz target runs in `make test`; run longer by hand with
+# `make fuzz FUZZTIME=5m`.
+FUZZTIME    ?= 5s
+PORT        ?= 3000
+
+.PHONY: all build run test fuzz bench image lint clean
+
+all: build
+
+build:
+	$(GO) build -o bin/forum ./cmd/forum
+
+# Until ecslocal exists, `make run` serves the forum API on $(PORT).
+run: build
+	PORT=$(PORT) ./bin/forum
+
+test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
+	$(MAKE) fuzz
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParseID$$' -fuzztime $(FUZZTIME) ./internal/forum/httpapi
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./internal/forum/store
+
+bench: build
+	bash bench/run.sh
+
+# A static binary built here, copied into an image FROM scratch: nothing is
+# pulled (see Dockerfile).
+image:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o bin/forum-static ./cmd/forum
+	docker build --target prebuilt -t api:v1 .
+
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) run $(STATICCHECK) ./...
+
+clean:
+	rm -rf bin

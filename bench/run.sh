@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# make bench: every benchmark, each printing a markdown table.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash bench/forum.sh
