@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -16,7 +15,7 @@ import (
 func (h *Handler) ServeFastHTTP(ctx *fasthttp.RequestCtx) {
 	start := time.Now()
 	method, path := string(ctx.Method()), string(ctx.Path())
-	resp := h.answer(method, path)
+	resp := h.answer(ctx, method, path)
 	ctx.SetStatusCode(resp.status)
 	if resp.allow {
 		ctx.Response.Header.Set("Allow", allowGetHead[0])
@@ -32,7 +31,7 @@ func (h *Handler) ServeFastHTTP(ctx *fasthttp.RequestCtx) {
 			n = len(resp.body)
 		}
 	}
-	h.logRequest(context.Background(), method, path, resp.status, n, start)
+	h.logRequest(ctx, method, path, resp.status, n, start)
 }
 
 // NewFastServer returns the fasthttp server the forum runs: h as the

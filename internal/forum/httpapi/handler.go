@@ -35,27 +35,35 @@ type Handler struct {
 	// collections answer the {id} routes whose path is not canonical
 	// ("/api/users/007") or whose id is unknown or malformed.
 	collections []*collection
-	empty       *response // [] for a filter that matches nothing
 	accessLog   *slog.Logger
 	pid         int
 }
 
 // collection is one family of {id} routes, such as /api/users/{id}.
 type collection struct {
-	prefix string             // "/api/users/"
-	noun   string             // "user", for messages
+	prefix string // "/api/users/"
+	noun   string // "user", for messages
 	byID   map[int64]*response
-	miss   func(id int64) *response
+	find   func(ctx context.Context, id int64) (any, error)
+}
+
+// render asks the service for id and encodes the answer or the error.
+func (c *collection) render(ctx context.Context, id int64) *response {
+	v, err := c.find(ctx, id)
+	if err != nil {
+		return errorResponse(err)
+	}
+	r, err := jsonResponse(http.StatusOK, v)
+	if err != nil {
+		return errorResponse(err)
+	}
+	return r
 }
 
 // New renders every fixed response from svc. The services must keep
 // returning the same data for the Handler's lifetime (see package forum).
 func New(ctx context.Context, svc Services, opt Options) (*Handler, error) {
 	h := &Handler{fixed: map[string]*response{}, accessLog: opt.AccessLog, pid: os.Getpid()}
-	var err error
-	if h.empty, err = jsonResponse(http.StatusOK, []struct{}{}); err != nil {
-		return nil, err
-	}
 	h.fixed["/"] = textResponse("Ready to receive requests")
 	h.fixed["/api"] = textResponse("API ready to receive requests")
 	h.fixed["/api/"] = h.fixed["/api"]
@@ -82,13 +90,6 @@ func New(ctx context.Context, svc Services, opt Options) (*Handler, error) {
 		return nil, err
 	}
 
-	notFound := func(noun string) func(int64) *response {
-		return func(id int64) *response {
-			return messageResponse(http.StatusNotFound, fmt.Sprintf("%s %d not found", noun, id))
-		}
-	}
-	emptyList := func(int64) *response { return h.empty }
-
 	ids := func(n int, id func(int) int64) []int64 {
 		out := make([]int64, n)
 		for i := range out {
@@ -100,43 +101,33 @@ func New(ctx context.Context, svc Services, opt Options) (*Handler, error) {
 	threadIDs := ids(len(threads), func(i int) int64 { return threads[i].ID })
 	postIDs := ids(len(posts), func(i int) int64 { return posts[i].ID })
 
-	type spec struct {
-		prefix, noun string
-		ids          []int64
-		find         func(id int64) (any, error)
-		miss         func(int64) *response
-	}
-	specs := []spec{
-		{"/api/users/", "user", userIDs, func(id int64) (any, error) { return svc.Users.FindUserByID(ctx, id) }, notFound("user")},
-		{"/api/threads/", "thread", threadIDs, func(id int64) (any, error) { return svc.Threads.FindThreadByID(ctx, id) }, notFound("thread")},
-		{"/api/posts/", "post", postIDs, func(id int64) (any, error) { return svc.Posts.FindPostByID(ctx, id) }, notFound("post")},
-		{"/api/posts/in-thread/", "thread", threadIDs, func(id int64) (any, error) {
+	h.collections = []*collection{
+		{prefix: "/api/users/", noun: "user", find: func(ctx context.Context, id int64) (any, error) {
+			return svc.Users.FindUserByID(ctx, id)
+		}},
+		{prefix: "/api/threads/", noun: "thread", find: func(ctx context.Context, id int64) (any, error) {
+			return svc.Threads.FindThreadByID(ctx, id)
+		}},
+		{prefix: "/api/posts/", noun: "post", find: func(ctx context.Context, id int64) (any, error) {
+			return svc.Posts.FindPostByID(ctx, id)
+		}},
+		{prefix: "/api/posts/in-thread/", noun: "thread", find: func(ctx context.Context, id int64) (any, error) {
 			return svc.Posts.FindPosts(ctx, forum.PostFilter{ThreadID: &id})
-		}, emptyList},
-		{"/api/posts/by-user/", "user", userIDs, func(id int64) (any, error) {
+		}},
+		{prefix: "/api/posts/by-user/", noun: "user", find: func(ctx context.Context, id int64) (any, error) {
 			return svc.Posts.FindPosts(ctx, forum.PostFilter{UserID: &id})
-		}, emptyList},
+		}},
 	}
-	for _, s := range specs {
-		c := &collection{prefix: s.prefix, noun: s.noun, byID: map[int64]*response{}, miss: s.miss}
-		for _, id := range s.ids {
-			v, err := s.find(id)
-			if err != nil {
-				return nil, fmt.Errorf("render %s%d: %w", s.prefix, id, err)
-			}
-			r, err := jsonResponse(http.StatusOK, v)
-			if err != nil {
-				return nil, fmt.Errorf("render %s%d: %w", s.prefix, id, err)
+	known := [][]int64{userIDs, threadIDs, postIDs, threadIDs, userIDs}
+	for i, c := range h.collections {
+		c.byID = map[int64]*response{}
+		for _, id := range known[i] {
+			r := c.render(ctx, id)
+			if r.status != http.StatusOK {
+				return nil, fmt.Errorf("render %s%d: status %d: %s", c.prefix, id, r.status, r.body)
 			}
 			c.byID[id] = r
-			h.fixed[s.prefix+strconv.FormatInt(id, 10)] = r
-		}
-		h.collections = append(h.collections, c)
-	}
-	// Longest prefix first, so /api/posts/in-thread/ wins over /api/posts/.
-	for i := 1; i < len(h.collections); i++ {
-		for j := i; j > 0 && len(h.collections[j].prefix) > len(h.collections[j-1].prefix); j-- {
-			h.collections[j], h.collections[j-1] = h.collections[j-1], h.collections[j]
+			h.fixed[c.prefix+strconv.FormatInt(id, 10)] = r
 		}
 	}
 	return h, nil
@@ -158,14 +149,14 @@ func (h *Handler) addList(path string, v any) error {
 // record. It is the reference engine; ServeFastHTTP must answer the same.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	resp := h.answer(r.Method, r.URL.Path)
+	resp := h.answer(r.Context(), r.Method, r.URL.Path)
 	n := resp.write(w, r)
 	h.logRequest(r.Context(), r.Method, r.URL.Path, resp.status, n, start)
 }
 
 // answer decides the response to method on path, whatever the engine.
-func (h *Handler) answer(method, path string) *response {
-	resp, known := h.route(path)
+func (h *Handler) answer(ctx context.Context, method, path string) *response {
+	resp, known := h.route(ctx, path)
 	switch {
 	case !known:
 		return messageResponse(http.StatusNotFound, "no route for "+method+" "+path)
@@ -183,11 +174,13 @@ func (h *Handler) answer(method, path string) *response {
 // route finds the answer for a GET of path. known reports whether path is
 // one of the API's routes at all (including a malformed id on an {id}
 // route, which is a known route with a bad parameter).
-func (h *Handler) route(path string) (resp *response, known bool) {
+func (h *Handler) route(ctx context.Context, path string) (resp *response, known bool) {
 	if resp, ok := h.fixed[path]; ok {
 		return resp, true
 	}
 	for _, c := range h.collections {
+		// The id is the last segment, so /api/posts/ never claims
+		// /api/posts/in-thread/2 and the order of collections is free.
 		s, ok := strings.CutPrefix(path, c.prefix)
 		if !ok || s == "" || strings.IndexByte(s, '/') >= 0 {
 			continue
@@ -199,7 +192,7 @@ func (h *Handler) route(path string) (resp *response, known bool) {
 		if resp, ok := c.byID[id]; ok {
 			return resp, true
 		}
-		return c.miss(id), true
+		return c.render(ctx, id), true
 	}
 	return nil, false
 }

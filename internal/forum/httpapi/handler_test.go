@@ -233,9 +233,6 @@ func testAccessLog(t *testing.T, start func(testing.TB, *httpapi.Handler) string
 	}
 }
 
-
-
-
 // syncBuffer is a strings.Builder safe for the server's goroutines.
 type syncBuffer struct {
 	mu sync.Mutex
