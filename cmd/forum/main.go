@@ -192,7 +192,7 @@ func (m *Main) serve(ctx context.Context, logger *slog.Logger, ln net.Listener, 
 	if err := ready(); err != nil {
 		return fmt.Errorf("report ready: %w", err)
 	}
-	logger.Info("serving", "addr", ln.Addr().String(), "pid", os.Getpid())
+	logger.Info("serving", "url", localURL(ln.Addr()), "pid", os.Getpid())
 	return s.serve(ctx, ln, m.Config.ShutdownTimeout)
 }
 
@@ -231,13 +231,26 @@ func (m *Main) runMaster(ctx context.Context, logger *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	logger.Info("master listening", "addr", ln.Addr().String(), "workers", m.Config.Workers, "pid", os.Getpid())
+	logger.Info("master listening", "url", localURL(ln.Addr()), "workers", m.Config.Workers, "pid", os.Getpid())
 	master := &prefork.Master{
 		Workers:         m.Config.Workers,
 		ShutdownTimeout: m.Config.ShutdownTimeout,
 		Logger:          logger,
 	}
 	return master.Run(ctx, ln)
+}
+
+// localURL is the URL a local client uses to reach addr: an unspecified
+// host (":3000" listens on all interfaces) is reached on 127.0.0.1.
+func localURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
 }
 
 // healthCheck is what the container's HEALTHCHECK runs: the image has no
