@@ -1,0 +1,244 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/netip"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Engine is the forwarding seam: it sends one prepared request to one target
+// and streams the response back. Everything ALB-specific (rules, target
+// choice, the outbound headers, the mapping of failures to 502/503/504, the
+// error pages) happens outside it, so a faster hand-built HTTP/1.1 engine
+// can replace StdEngine and the behaviour tests run against both.
+//
+// Forward must:
+//   - send r's method, URI and body with out.Header and out.Host, without
+//     buffering the body in either direction, flushing response data as it
+//     arrives;
+//   - pass a protocol upgrade (101) through, then copy bytes both ways;
+//   - respect r.Context(): when it ends, abandon the target connection;
+//   - return Result.Err, without writing anything, when the target failed
+//     before its response headers arrived (the caller writes the ELB error);
+//   - abort the client connection (panic(http.ErrAbortHandler) under
+//     net/http) when the target fails after the headers were written.
+type Engine interface {
+	Forward(w http.ResponseWriter, r *http.Request, out *Outbound) Result
+	// Close releases idle target connections.
+	Close() error
+}
+
+// Outbound is what the engine sends to the target besides the inbound
+// request line and body.
+type Outbound struct {
+	// Target is the address of the chosen target.
+	Target netip.AddrPort
+	// Host is the Host header to send (§4.6).
+	Host string
+	// Header is the complete outbound header set: hop-by-hop headers
+	// removed, X-Forwarded-* and X-Amzn-Trace-Id set (outboundHeader).
+	Header http.Header
+	// IdleTimeout is the load balancer's idle timeout: the longest the
+	// target connection may go without data before the request fails with
+	// 504 (§4.6). Zero means 60 s.
+	IdleTimeout time.Duration
+}
+
+// Result is the outcome of a forward.
+type Result struct {
+	// Status is the target's response status; 0 if none arrived.
+	Status int
+	// Latency is the time from sending the request to the target until
+	// its response headers arrived (TargetResponseTime).
+	Latency time.Duration
+	// Err is set when the target failed before sending response headers;
+	// nothing has been written to the client then.
+	Err error
+}
+
+// DefaultConnectTimeout is how long a connection to a target may take to
+// establish before the request fails with 504 (§2.2, §4.6).
+const DefaultConnectTimeout = 10 * time.Second
+
+// defaultIdleTimeout is idle_timeout.timeout_seconds' default (§4.6).
+const defaultIdleTimeout = 60 * time.Second
+
+// StdEngine is the reference Engine, built on httputil.ReverseProxy and a
+// tuned http.Transport per idle timeout: a keep-alive pool per target, a
+// 10 s connect timeout, ResponseHeaderTimeout = idle timeout, HTTP/1.1 only,
+// no proxy from the environment, no added compression.
+type StdEngine struct {
+	connectTimeout time.Duration
+
+	mu      sync.Mutex // guards proxies; held only to add one
+	proxies atomic.Pointer[map[time.Duration]*httputil.ReverseProxy]
+}
+
+// NewStdEngine returns a StdEngine. connectTimeout zero means
+// DefaultConnectTimeout.
+func NewStdEngine(connectTimeout time.Duration) *StdEngine {
+	if connectTimeout <= 0 {
+		connectTimeout = DefaultConnectTimeout
+	}
+	e := &StdEngine{connectTimeout: connectTimeout}
+	e.proxies.Store(&map[time.Duration]*httputil.ReverseProxy{})
+	return e
+}
+
+// resultKey carries the *stdForward of a request through ReverseProxy's
+// callbacks.
+type resultKey struct{}
+
+// stdForward is the per-request data the ReverseProxy callbacks read.
+type stdForward struct {
+	out  *Outbound
+	res  Result
+	sent time.Time
+}
+
+// Forward implements Engine.
+func (e *StdEngine) Forward(w http.ResponseWriter, r *http.Request, out *Outbound) Result {
+	f := &stdForward{out: out}
+	r = r.WithContext(context.WithValue(r.Context(), resultKey{}, f))
+	e.proxy(out.IdleTimeout).ServeHTTP(w, r)
+	return f.res
+}
+
+// Close implements Engine.
+func (e *StdEngine) Close() error {
+	for _, rp := range *e.proxies.Load() {
+		rp.Transport.(*http.Transport).CloseIdleConnections()
+	}
+	return nil
+}
+
+// proxy returns the ReverseProxy for an idle timeout, creating it on first
+// use. Load balancers share a pool when their idle timeouts agree; the
+// lookup is a lock-free map read (copy-on-write).
+func (e *StdEngine) proxy(idle time.Duration) *httputil.ReverseProxy {
+	if idle <= 0 {
+		idle = defaultIdleTimeout
+	}
+	if rp := (*e.proxies.Load())[idle]; rp != nil {
+		return rp
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	cur := *e.proxies.Load()
+	if rp := cur[idle]; rp != nil {
+		return rp
+	}
+	rp := e.newReverseProxy(idle)
+	next := make(map[time.Duration]*httputil.ReverseProxy, len(cur)+1)
+	for k, v := range cur {
+		next[k] = v
+	}
+	next[idle] = rp
+	e.proxies.Store(&next)
+	return rp
+}
+
+func (e *StdEngine) newReverseProxy(idle time.Duration) *httputil.ReverseProxy {
+	dialer := &net.Dialer{Timeout: e.connectTimeout, KeepAlive: 30 * time.Second}
+	tr := &http.Transport{
+		Proxy: nil, // never from the environment
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := dialer.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return newIdleConn(c, idle), nil
+		},
+		ForceAttemptHTTP2:     false,
+		Protocols:             http1Only(),
+		MaxIdleConns:          0, // no global limit
+		MaxIdleConnsPerHost:   1024,
+		IdleConnTimeout:       idle,
+		ResponseHeaderTimeout: idle,
+		DisableCompression:    true,
+		ExpectContinueTimeout: 0,
+	}
+	return &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			f := pr.In.Context().Value(resultKey{}).(*stdForward)
+			pr.Out.URL.Scheme = "http"
+			pr.Out.URL.Host = f.out.Target.String()
+			pr.Out.Host = f.out.Host
+			pr.Out.Header = f.out.Header
+			f.sent = time.Now()
+		},
+		Transport:     tr,
+		FlushInterval: -1, // flush as data arrives
+		ModifyResponse: func(res *http.Response) error {
+			f := res.Request.Context().Value(resultKey{}).(*stdForward)
+			f.res.Status = res.StatusCode
+			f.res.Latency = time.Since(f.sent)
+			return nil
+		},
+		ErrorHandler: func(_ http.ResponseWriter, r *http.Request, err error) {
+			f := r.Context().Value(resultKey{}).(*stdForward)
+			f.res.Err = err
+		},
+		ErrorLog: discardLogger,
+	}
+}
+
+// http1Only returns the protocol set of target connections: HTTP/1.1 only
+// (ALB speaks HTTP/1.1 to HTTP1 target groups).
+func http1Only() *http.Protocols {
+	p := new(http.Protocols)
+	p.SetHTTP1(true)
+	return p
+}
+
+// discardLogger silences ReverseProxy's own logging: the proxy logs the
+// failures it maps, and the rest is client noise.
+var discardLogger = log.New(io.Discard, "", 0)
+
+// idleConn enforces the idle timeout on a target connection (§4.6): a read
+// fails once neither a read nor a write has moved data for the timeout.
+// Writes that progress (a long upload) keep a pending read alive.
+type idleConn struct {
+	net.Conn
+	idle      time.Duration
+	lastWrite atomic.Int64 // unix nanos
+}
+
+func newIdleConn(c net.Conn, idle time.Duration) *idleConn {
+	ic := &idleConn{Conn: c, idle: idle}
+	ic.lastWrite.Store(time.Now().UnixNano())
+	return ic
+}
+
+func (c *idleConn) Read(p []byte) (int, error) {
+	for {
+		_ = c.Conn.SetReadDeadline(time.Now().Add(c.idle))
+		n, err := c.Conn.Read(p)
+		if n == 0 && errors.Is(err, os.ErrDeadlineExceeded) &&
+			time.Since(time.Unix(0, c.lastWrite.Load())) < c.idle {
+			continue // the write side moved data: not idle
+		}
+		return n, err
+	}
+}
+
+func (c *idleConn) Write(p []byte) (int, error) {
+	_ = c.Conn.SetWriteDeadline(time.Now().Add(c.idle))
+	n, err := c.Conn.Write(p)
+	if n > 0 {
+		c.lastWrite.Store(time.Now().UnixNano())
+	}
+	return n, err
+}
+
+// Interface guard.
+var _ Engine = (*StdEngine)(nil)
