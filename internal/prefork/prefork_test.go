@@ -453,8 +453,15 @@ func TestProcessKillWorker(t *testing.T) {
 	}
 	killed := time.Now()
 
+	// The figure is "serving within a second"; it is logged below
+	// and reported from a quiet machine. The bound asserted here only
+	// catches a broken restart: on a loaded 2-core CI machine exec plus
+	// runtime start-up alone can take longer than a second, and a timed
+	// assertion there would be flaky (DEVELOPERS.md: speed targets live in
+	// benchmarks, not in timed unit tests).
+	const replacementBound = 10 * time.Second
 	var replacement int
-	waitFor(t, time.Second, func() bool {
+	waitFor(t, replacementBound, func() bool {
 		for _, pid := range tm.liveWorkers() {
 			if !slices.Contains(pids, pid) {
 				replacement = pid
@@ -465,7 +472,7 @@ func TestProcessKillWorker(t *testing.T) {
 	}, "no replacement worker")
 	// It accepts: a request on a new connection reaches it (the kernel
 	// picks among the workers, so try until one does).
-	waitFor(t, time.Second-time.Since(killed), func() bool {
+	waitFor(t, replacementBound-time.Since(killed), func() bool {
 		resp, _, err := freshGet(tm.url("/"))
 		return err == nil && resp.Header.Get(pidHeader) == strconv.Itoa(replacement)
 	}, "replacement %d does not serve", replacement)
