@@ -17,6 +17,7 @@ all: build
 
 build:
 	$(GO) build -o bin/forum ./cmd/forum
+	$(GO) build -o bin/ecslocal ./cmd/ecslocal
 
 # Until ecslocal exists, `make run` serves the forum API on $(PORT).
 run: build

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ecslocal/ecslocal/internal/awsapi"
+	"github.com/ecslocal/ecslocal/internal/awsapi/stsapi"
+	"github.com/ecslocal/ecslocal/internal/elb/control"
+	"github.com/ecslocal/ecslocal/internal/elb/proxy"
+)
+
+// UpConfig is the configuration of `ecslocal up`, from its flags.
+type UpConfig struct {
+	StateDir    string      // --state-dir
+	APIAddr     string      // --api-addr
+	LBAddr      netip.Addr  // --lb-addr
+	Publish     map[int]int // --publish LISTENERPORT:HOSTPORT
+	TimeScale   float64     // --time-scale
+	Credentials string      // --credentials FILE; "" = test/test
+	Region      string      // --region
+	AccountID   string      // --account
+	LogLevel    slog.Level  // --log-level
+	NoDemo      bool        // --no-demo
+}
+
+// Up is `ecslocal up`: configuration plus the streams it writes to.
+type Up struct {
+	Config UpConfig
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// publishFlag parses repeatable LISTENERPORT:HOSTPORT values.
+type publishFlag map[int]int
+
+func (p publishFlag) String() string { return fmt.Sprint(map[int]int(p)) }
+
+func (p publishFlag) Set(s string) error {
+	l, h, ok := strings.Cut(s, ":")
+	lp, err1 := strconv.Atoi(l)
+	hp, err2 := strconv.Atoi(h)
+	if !ok || err1 != nil || err2 != nil || lp < 1 || lp > 65535 || hp < 0 || hp > 65535 {
+		return fmt.Errorf("want LISTENERPORT:HOSTPORT, e.g. 80:8080")
+	}
+	p[lp] = hp
+	return nil
+}
+
+// ParseFlags reads the flags of `ecslocal up`.
+func (u *Up) ParseFlags(args []string) error {
+	c := &u.Config
+	c.Publish = map[int]int{}
+	fs := flag.NewFlagSet("ecslocal up", flag.ContinueOnError)
+	fs.SetOutput(u.Stderr)
+	lbAddr := fs.String("lb-addr", "127.0.0.1", "address the load balancers' listeners bind")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.StateDir, "state-dir", ".ecslocal", "directory for state, task logs and access logs")
+	fs.StringVar(&c.APIAddr, "api-addr", "127.0.0.1:4566", "address of the AWS API endpoint")
+	fs.Var(publishFlag(c.Publish), "publish", "serve listener port `LISTENERPORT:HOSTPORT` on another host port (repeatable; 0 = any free port)")
+	fs.Float64Var(&c.TimeScale, "time-scale", 1, "multiply every AWS duration (health checks, deregistration delays, grace periods, backoffs) by `F`")
+	fs.StringVar(&c.Credentials, "credentials", "", "AWS shared-credentials `FILE` whose keys replace the default test/test")
+	fs.StringVar(&c.Region, "region", "us-east-1", "region of ARNs and DNS names")
+	fs.StringVar(&c.AccountID, "account", "000000000000", "account ID of ARNs")
+	fs.BoolVar(&c.NoDemo, "no-demo", false, "do not create the reference system")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	addr, err := netip.ParseAddr(*lbAddr)
+	if err != nil {
+		return fmt.Errorf("--lb-addr %q: %w", *lbAddr, err)
+	}
+	c.LBAddr = addr
+	if err := c.LogLevel.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level %q: want debug, info, warn or error", *logLevel)
+	}
+	if c.TimeScale <= 0 || c.TimeScale > 100 {
+		return fmt.Errorf("--time-scale %g: want a factor above 0 and at most 100", c.TimeScale)
+	}
+	if len(c.AccountID) != 12 || strings.Trim(c.AccountID, "0123456789") != "" {
+		return fmt.Errorf("--account %q: want 12 digits", c.AccountID)
+	}
+	return nil
+}
+
+// Run runs until ctx is done, then stops everything in order: the API
+// endpoint, the listeners (letting requests in flight finish), the control
+// plane.
+func (u *Up) Run(ctx context.Context) error {
+	c := u.Config
+	logger := slog.New(slog.NewTextHandler(u.Stderr, &slog.HandlerOptions{Level: c.LogLevel}))
+
+	creds := map[string]string{DefaultAccessKeyID: DefaultSecretAccessKey}
+	if c.Credentials != "" {
+		var err error
+		if creds, err = loadCredentials(c.Credentials); err != nil {
+			return err
+		}
+	}
+	if err := checkAPIExposure(c.APIAddr, c.Credentials != ""); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(c.StateDir, 0o755); err != nil {
+		return fmt.Errorf("state directory: %w", err)
+	}
+
+	clock := newScaledClock(c.TimeScale)
+	dataPlane := proxy.New(proxy.Options{
+		Logger:       logger.With("component", "alb"),
+		Now:          clock.Now,
+		Publish:      c.Publish,
+		DefaultAddr:  c.LBAddr,
+		AccessLogDir: filepath.Join(c.StateDir, "alb-access-logs"),
+	})
+	elbControl := control.New(control.Options{
+		Region:    c.Region,
+		AccountID: c.AccountID,
+		Publisher: dataPlane,
+		Clock:     clock,
+		Logger:    logger.With("component", "elb"),
+		LBAddr:    c.LBAddr,
+	})
+	defer elbControl.Close()
+
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(dataPlane.Collector())
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
+	mux.Handle("/", &awsapi.Server{
+		Verifier: &awsapi.Verifier{Credentials: creds},
+		Query: []awsapi.QueryService{
+			(&stsapi.Handler{AccountID: c.AccountID}).Service(),
+		},
+		Logger: logger.With("component", "api"),
+	})
+	ln, err := net.Listen("tcp", c.APIAddr)
+	if err != nil {
+		return fmt.Errorf("api endpoint: %w", err)
+	}
+	api := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- api.Serve(ln) }() // owned by Run: ends with api.Shutdown
+
+	endpoint := "http://" + ln.Addr().String()
+	fmt.Fprintf(u.Stdout, "ecslocal %s\n", version)
+	fmt.Fprintf(u.Stdout, "AWS API endpoint: %s (access key %q)\n", endpoint, firstKey(creds))
+	fmt.Fprintf(u.Stdout, "  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=%s\n", c.Region)
+	fmt.Fprintf(u.Stdout, "  aws --endpoint-url %s sts get-caller-identity\n", endpoint)
+	fmt.Fprintf(u.Stdout, "metrics: %s/metrics\n", endpoint)
+	if !c.NoDemo {
+		// Issue 5 (ECS control plane, drivers wiring, the demo) is not
+		// built yet: say so rather than pretend.
+		fmt.Fprintln(u.Stdout, "note: the reference system (ECS cluster, service, tasks) needs the ECS control plane, which is not built yet; serving the AWS APIs and the ALB data plane")
+	}
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		return fmt.Errorf("api endpoint: %w", err)
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	apiErr := api.Shutdown(shutdownCtx)
+	proxyErr := dataPlane.Shutdown(shutdownCtx)
+	if err := errors.Join(apiErr, proxyErr); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	return nil
+}
+
+// checkAPIExposure refuses to serve the well-known default credentials on
+// anything but loopback: anyone who can reach the port could drive it.
+func checkAPIExposure(addr string, ownCredentials bool) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--api-addr %q: %w", addr, err)
+	}
+	if ownCredentials {
+		return nil
+	}
+	ip, err := netip.ParseAddr(host)
+	if host == "localhost" || err == nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("--api-addr %s is not a loopback address: serving it with the default credentials (test/test) would let anyone who reaches it drive ecslocal; pass --credentials FILE", addr)
+}
+
+func firstKey(m map[string]string) string {
+	for k := range m {
+		return k
+	}
+	return ""
+}
