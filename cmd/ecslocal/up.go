@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ecslocal/ecslocal/internal/awsapi"
+	"github.com/ecslocal/ecslocal/internal/awsapi/elbapi"
 	"github.com/ecslocal/ecslocal/internal/awsapi/stsapi"
 	"github.com/ecslocal/ecslocal/internal/elb/control"
 	"github.com/ecslocal/ecslocal/internal/elb/proxy"
@@ -148,6 +149,7 @@ func (u *Up) Run(ctx context.Context) error {
 		Verifier: &awsapi.Verifier{Credentials: creds},
 		Query: []awsapi.QueryService{
 			(&stsapi.Handler{AccountID: c.AccountID}).Service(),
+			(&elbapi.Handler{Control: elbControl}).Service(),
 		},
 		Logger: logger.With("component", "api"),
 	})
