@@ -44,14 +44,20 @@ func TestELBv2ThroughTheCLI(t *testing.T) {
 			}
 		}
 	}
-	var lbs struct{ LoadBalancers []struct{ LoadBalancerArn, DNSName string } }
+	var lbs struct {
+		LoadBalancers []struct{ LoadBalancerArn, DNSName string }
+	}
 	cli(&lbs, "elbv2", "create-load-balancer", "--name", "demo", "--subnets", "subnet-1", "subnet-2")
-	var tgs struct{ TargetGroups []struct{ TargetGroupArn string } }
+	var tgs struct {
+		TargetGroups []struct{ TargetGroupArn string }
+	}
 	cli(&tgs, "elbv2", "create-target-group", "--name", "api", "--protocol", "HTTP", "--port", "80", "--vpc-id", "vpc-1",
 		"--target-type", "ip", "--health-check-path", "/", "--health-check-interval-seconds", "6", "--health-check-timeout-seconds", "5",
 		"--healthy-threshold-count", "2", "--unhealthy-threshold-count", "2")
 	tg := tgs.TargetGroups[0].TargetGroupArn
-	var listeners struct{ Listeners []struct{ ListenerArn string } }
+	var listeners struct {
+		Listeners []struct{ ListenerArn string }
+	}
 	cli(&listeners, "elbv2", "create-listener", "--load-balancer-arn", lbs.LoadBalancers[0].LoadBalancerArn, "--protocol", "HTTP", "--port", "80",
 		"--default-actions", `Type=fixed-response,FixedResponseConfig={StatusCode=404,ContentType=text/plain,MessageBody=nothing here}`)
 	cli(nil, "elbv2", "create-rule", "--listener-arn", listeners.Listeners[0].ListenerArn, "--priority", "10",
