@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
 	"github.com/docker/go-connections/nat"
@@ -108,7 +109,7 @@ func (d *Driver) resolveImage(ctx context.Context, ref string) (string, error) {
 		if err == nil {
 			return c, nil
 		}
-		if !client.IsErrNotFound(err) {
+		if !cerrdefs.IsNotFound(err) {
 			return "", fmt.Errorf("inspect image %q: %w", c, err)
 		}
 	}
@@ -306,12 +307,12 @@ func (d *Driver) Destroy(taskID string, force bool) error {
 		}
 		// Kill first and let the handle record the exit (137), as a
 		// forced removal alone would leave the result unknown.
-		if err := d.cli.ContainerKill(context.Background(), h.containerID, "SIGKILL"); err != nil && !h.exited() && !client.IsErrNotFound(err) {
+		if err := d.cli.ContainerKill(context.Background(), h.containerID, "SIGKILL"); err != nil && !h.exited() && !cerrdefs.IsNotFound(err) {
 			return fmt.Errorf("kill %s: %w", taskID, err)
 		}
 		<-h.done
 	}
-	if err := d.cli.ContainerRemove(context.Background(), h.containerID, container.RemoveOptions{Force: true}); err != nil && !client.IsErrNotFound(err) {
+	if err := d.cli.ContainerRemove(context.Background(), h.containerID, container.RemoveOptions{Force: true}); err != nil && !cerrdefs.IsNotFound(err) {
 		return fmt.Errorf("remove container of %s: %w", taskID, err)
 	}
 	h.stopWatching()
@@ -338,7 +339,7 @@ func (d *Driver) Recover(ctx context.Context, th *driver.TaskHandle) error {
 		return fmt.Errorf("recover %s: no container id: %w", th.ID, driver.ErrTaskNotFound)
 	}
 	info, err := d.cli.ContainerInspect(ctx, cid)
-	if client.IsErrNotFound(err) {
+	if cerrdefs.IsNotFound(err) {
 		return fmt.Errorf("recover %s: container %s is gone: %w", th.ID, cid, driver.ErrTaskNotFound)
 	}
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
 
@@ -59,7 +60,7 @@ func (h *handle) wait(cli *client.Client) driver.ExitResult {
 		if h.ctx.Err() != nil {
 			return driver.ExitResult{ExitCode: -1, Err: fmt.Errorf("destroyed while running")}
 		}
-		if client.IsErrNotFound(err) {
+		if cerrdefs.IsNotFound(err) {
 			return driver.ExitResult{ExitCode: -1, Err: errGone}
 		}
 		return driver.ExitResult{ExitCode: -1, Err: fmt.Errorf("wait for container: %w", err)}

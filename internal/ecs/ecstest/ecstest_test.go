@@ -38,7 +38,7 @@ func TestFixturesValid(t *testing.T) {
 	if d := ecs.NewDemand(td); d.Fit(ecstest.ContainerInstance(1)) != nil {
 		t.Error("reference task does not fit a t2.micro")
 	}
-	if ecstest.ContainerInstance(1) == ecstest.ContainerInstance(1) {
+	if a, b := ecstest.ContainerInstance(1), ecstest.ContainerInstance(1); a == b {
 		t.Error("fixtures are shared")
 	}
 }
