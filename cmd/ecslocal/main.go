@@ -5,6 +5,7 @@
 // Usage:
 //
 //	ecslocal up [flags]     start the control planes, the ALB data plane and the API endpoint
+//	ecslocal validate FILE  check a CloudFormation template and print what it would create
 //	ecslocal version
 //
 // See `ecslocal up -h` for the flags.
@@ -34,6 +35,7 @@ const usage = `usage: ecslocal <command> [flags]
 
 commands:
   up        start the control planes, the ALB data plane and the AWS API endpoint
+  validate  check a CloudFormation template and print what it would create
   version   print the version
 `
 
@@ -58,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	case "validate":
+		return validate(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "ecslocal", version)
 		return 0

@@ -165,3 +165,16 @@ func (r replaceOn) replacement(prop string) Replacement {
 	}
 	return ReplacementFalse
 }
+
+// SupportedResourceTypes lists every resource type NewHandlers provides
+// once all of its backends are set: what `ecslocal validate` accepts.
+func SupportedResourceTypes() map[string]bool {
+	types := NewHandlers(HandlerOptions{}).ResourceTypes()
+	for t := range elbHandlers(nil) {
+		types[t] = true
+	}
+	for _, t := range []string{"AWS::ECS::Cluster", "AWS::ECS::TaskDefinition", "AWS::ECS::Service", "AWS::AutoScaling::AutoScalingGroup"} {
+		types[t] = true
+	}
+	return types
+}
