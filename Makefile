@@ -11,7 +11,7 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 60000x
 PORT        ?= 3000
 
-.PHONY: all build run test fuzz bench image lint clean
+.PHONY: all build run run-forum test fuzz bench image lint clean
 
 all: build
 
@@ -19,8 +19,13 @@ build:
 	$(GO) build -o bin/forum ./cmd/forum
 	$(GO) build -o bin/ecslocal ./cmd/ecslocal
 
-# Until ecslocal exists, `make run` serves the forum API on $(PORT).
+# The whole reference system: ECS cluster, two container instances, the ALB
+# (listener 80 published on host port 8080), the forum service. Ctrl-C
+# stops it. `make run-forum` serves the forum alone on $(PORT).
 run: build
+	./bin/ecslocal up --publish 80:8080
+
+run-forum: build
 	PORT=$(PORT) ./bin/forum
 
 test:

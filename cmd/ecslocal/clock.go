@@ -50,3 +50,6 @@ type scaledTimer struct {
 func (t *scaledTimer) C() <-chan time.Time        { return t.t.C }
 func (t *scaledTimer) Reset(d time.Duration) bool { return t.t.Reset(t.c.Scale(d)) }
 func (t *scaledTimer) Stop() bool                 { return t.t.Stop() }
+
+// After returns a channel that receives after the AWS duration d.
+func (c *scaledClock) After(d time.Duration) <-chan time.Time { return time.After(c.Scale(d)) }

@@ -22,6 +22,10 @@ import (
 	"github.com/ecslocal/ecslocal/internal/awsapi"
 	"github.com/ecslocal/ecslocal/internal/awsapi/elbapi"
 	"github.com/ecslocal/ecslocal/internal/awsapi/stsapi"
+	"github.com/ecslocal/ecslocal/internal/driver/process"
+	"github.com/ecslocal/ecslocal/internal/ecs"
+	"github.com/ecslocal/ecslocal/internal/ecs/agent"
+	ecscontrol "github.com/ecslocal/ecslocal/internal/ecs/control"
 	"github.com/ecslocal/ecslocal/internal/elb/control"
 	"github.com/ecslocal/ecslocal/internal/elb/proxy"
 )
@@ -38,6 +42,21 @@ type UpConfig struct {
 	AccountID   string      // --account
 	LogLevel    slog.Level  // --log-level
 	NoDemo      bool        // --no-demo
+	Driver      string      // --driver auto|process|docker
+	Images      []string    // --image REF=PATH [ARGS], repeatable
+}
+
+// imagesFlag collects repeatable --image values.
+type imagesFlag struct{ v *[]string }
+
+func (f imagesFlag) String() string { return "" }
+
+func (f imagesFlag) Set(s string) error {
+	if _, _, err := process.ParseImageSpec(s); err != nil {
+		return err
+	}
+	*f.v = append(*f.v, s)
+	return nil
 }
 
 // Up is `ecslocal up`: configuration plus the streams it writes to.
@@ -79,6 +98,8 @@ func (u *Up) ParseFlags(args []string) error {
 	fs.StringVar(&c.Region, "region", "us-east-1", "region of ARNs and DNS names")
 	fs.StringVar(&c.AccountID, "account", "000000000000", "account ID of ARNs")
 	fs.BoolVar(&c.NoDemo, "no-demo", false, "do not create the reference system")
+	fs.StringVar(&c.Driver, "driver", "auto", "task driver: auto (Docker when the engine has the image, else a process), process or docker")
+	fs.Var(imagesFlag{&c.Images}, "image", "run image `REF=PATH [ARGS]` as a local process (repeatable; api:v1 runs the forum next to ecslocal by default)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -95,6 +116,9 @@ func (u *Up) ParseFlags(args []string) error {
 	}
 	if c.TimeScale <= 0 || c.TimeScale > 100 {
 		return fmt.Errorf("--time-scale %g: want a factor above 0 and at most 100", c.TimeScale)
+	}
+	if c.Driver != "auto" && c.Driver != "process" && c.Driver != "docker" {
+		return fmt.Errorf("--driver %q: want auto, process or docker", c.Driver)
 	}
 	if len(c.AccountID) != 12 || strings.Trim(c.AccountID, "0123456789") != "" {
 		return fmt.Errorf("--account %q: want 12 digits", c.AccountID)
@@ -124,6 +148,11 @@ func (u *Up) Run(ctx context.Context) error {
 	}
 
 	clock := newScaledClock(c.TimeScale)
+	store, err := openECSState(c.StateDir, logger)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
 	dataPlane := proxy.New(proxy.Options{
 		Logger:       logger.With("component", "alb"),
 		Now:          clock.Now,
@@ -138,8 +167,43 @@ func (u *Up) Run(ctx context.Context) error {
 		Clock:     clock,
 		Logger:    logger.With("component", "elb"),
 		LBAddr:    c.LBAddr,
+		Resolver:  instanceResolver{store},
 	})
 	defer elbControl.Close()
+
+	taskDriver, err := u.newDriver(ctx, logger)
+	if err != nil {
+		return err
+	}
+	agents := &agentSet{store: store}
+	ecsControl, err := ecscontrol.New(ecscontrol.Options{
+		Store:     store,
+		Region:    c.Region,
+		AccountID: c.AccountID,
+		Registrar: elbRegistrar{elbControl},
+		Agents:    agents,
+		Clock:     clock,
+		Logger:    logger.With("component", "ecs"),
+	})
+	if err != nil {
+		return err
+	}
+	agents.newFor = func(ci *ecs.ContainerInstance) (*agent.Agent, error) {
+		id := ci.EC2InstanceID
+		return agent.New(agent.Config{
+			InstanceARN: ci.ContainerInstanceARN,
+			Driver:      taskDriver,
+			Reporter:    ecsControl.Reporter(),
+			LogDir:      filepath.Join(c.StateDir, "tasks"),
+			StateDir:    filepath.Join(c.StateDir, "agents", id),
+			HostIP:      ci.Address.String(),
+			Scale:       clock.Scale,
+			Logger:      logger.With("component", "agent", "instance", id),
+		})
+	}
+	loopCtx, stopLoop := context.WithCancel(context.Background())
+	go ecsControl.Run(loopCtx) // owned by Run: stopped below, after the agents
+	defer func() { stopLoop(); <-ecsControl.WaitCh() }()
 
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(dataPlane.Collector())
@@ -167,21 +231,32 @@ func (u *Up) Run(ctx context.Context) error {
 	fmt.Fprintf(u.Stdout, "  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=%s\n", c.Region)
 	fmt.Fprintf(u.Stdout, "  aws --endpoint-url %s sts get-caller-identity\n", endpoint)
 	fmt.Fprintf(u.Stdout, "metrics: %s/metrics\n", endpoint)
+	demoErr := make(chan error, 1)
 	if !c.NoDemo {
-		// Issue 5 (ECS control plane, drivers wiring, the demo) is not
-		// built yet: say so rather than pretend.
-		fmt.Fprintln(u.Stdout, "note: the reference system (ECS cluster, service, tasks) needs the ECS control plane, which is not built yet; serving the AWS APIs and the ALB data plane")
+		go func() { demoErr <- u.runDemo(ctx, ecsControl, elbControl, endpoint) }() // ends with ctx
 	}
 
 	select {
 	case <-ctx.Done():
 	case err := <-serveErr:
 		return fmt.Errorf("api endpoint: %w", err)
+	case err := <-demoErr:
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		<-ctx.Done()
 	}
 	logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	apiErr := api.Shutdown(shutdownCtx)
+	// Stop the tasks (SIGTERM, then SIGKILL after their stop timeout);
+	// process tasks cannot outlive ecslocal.
+	for _, a := range agents.all() {
+		if err := a.Kill(shutdownCtx); err != nil {
+			logger.Warn("stop tasks", "err", err)
+		}
+	}
 	proxyErr := dataPlane.Shutdown(shutdownCtx)
 	if err := errors.Join(apiErr, proxyErr); err != nil {
 		return fmt.Errorf("shut down: %w", err)

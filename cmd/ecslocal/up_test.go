@@ -34,28 +34,56 @@ type instance struct {
 	cmd      *exec.Cmd
 	endpoint string
 	stderr   *syncBuffer
+	lines    chan string
 	done     chan struct{}
 	err      error
 }
 
-// startUp runs `ecslocal up` with args and waits for its API endpoint line.
+// waitLine waits for a stdout line containing s and returns it.
+func (in *instance) waitLine(t *testing.T, s string, timeout time.Duration) string {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		select {
+		case l := <-in.lines:
+			if strings.Contains(l, s) {
+				return l
+			}
+		case <-in.done:
+			t.Fatalf("ecslocal up exited waiting for %q: %v\n%s", s, in.err, in.stderr.String())
+		case <-deadline:
+			t.Fatalf("no line with %q after %s", s, timeout)
+		}
+	}
+}
+
+// startUp runs `ecslocal up --no-demo` with args and waits for its API
+// endpoint line.
 func startUp(t *testing.T, args ...string) *instance {
 	t.Helper()
-	args = append([]string{"up", "--api-addr", "127.0.0.1:0", "--state-dir", t.TempDir(), "--no-demo"}, args...)
+	return startUpWith(t, append([]string{"--no-demo"}, args...)...)
+}
+
+// startUpWith runs `ecslocal up` with args and waits for its API endpoint
+// line.
+func startUpWith(t *testing.T, args ...string) *instance {
+	t.Helper()
+	args = append([]string{"up", "--api-addr", "127.0.0.1:0", "--state-dir", t.TempDir()}, args...)
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), runMainEnv+"=1")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := &instance{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{})}
+	in := &instance{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{}), lines: make(chan string, 256)}
 	cmd.Stderr = in.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// The first lines are buffered; later ones are dropped rather than
-	// block the reader, which must drain stdout until the child exits.
-	lines := make(chan string, 64)
+	// Lines are buffered for tests that wait for one (waitLine); once the
+	// buffer is full they are dropped rather than block the reader, which
+	// must drain stdout until the child exits.
+	lines := in.lines
 	go func() { // owned by the child: ends when its stdout closes
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// buildForum builds the forum binary the process driver runs for api:v1.
+func buildForum(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "forum")
+	out, err := exec.Command("go", "build", "-o", bin, "../forum").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build forum: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// alive reports whether pid runs and is not a zombie.
+func alive(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	return err == nil && !strings.Contains(string(b[bytes.LastIndexByte(b, ')')+1:]), " Z ")
+}
+
+// children lists the live child processes of pid whose executable is exe.
+func children(pid int, exe string) []int {
+	dirs, _ := os.ReadDir("/proc")
+	var out []int
+	for _, d := range dirs {
+		child, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", d.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(fields) < 2 || fields[1] != strconv.Itoa(pid) || fields[0] == "Z" {
+			continue
+		}
+		if link, err := os.Readlink(filepath.Join("/proc", d.Name(), "exe")); err == nil && link == exe {
+			out = append(out, child)
+		}
+	}
+	return out
+}
+
+// TestReferenceSystem is the reference system end to end, for real:
+// `ecslocal up --time-scale 0.05` creates the cluster, two container
+// instances, the ALB, the target group, the task definition and the
+// service; the forum runs as a process task; every reference URL answers
+// through the ALB; a task killed with SIGKILL is replaced and the ALB serves
+// again without manual action; SIGTERM stops everything and exits 0.
+func TestReferenceSystem(t *testing.T) {
+	forum := buildForum(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lbPort := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+
+	start := time.Now()
+	in := startUpWith(t, "--driver", "process", "--image", "api:v1="+forum,
+		"--publish", "80:"+strconv.Itoa(lbPort), "--time-scale", "0.05")
+	in.waitLine(t, "has reached a steady state", 60*time.Second)
+	urlLine := in.waitLine(t, "URL:", 5*time.Second)
+	base := fmt.Sprintf("http://127.0.0.1:%d", lbPort)
+	if !strings.Contains(urlLine, base+"/api/users") {
+		t.Errorf("announced %q; want %s/api/users", urlLine, base)
+	}
+	t.Logf("steady %s after start", time.Since(start))
+
+	get := func(path string) (int, string, string) {
+		res, err := http.Get(base + path)
+		if err != nil {
+			return 0, "", err.Error()
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, res.Header.Get("Content-Type"), string(b)
+	}
+	for _, tt := range []struct{ path, ctype, contains string }{
+		{"/", "text/plain; charset=utf-8", "Ready to receive requests"},
+		{"/api", "text/plain; charset=utf-8", "API ready to receive requests"},
+		{"/api/users", "application/json; charset=utf-8", `"username":"marceline"`},
+		{"/api/users/2", "application/json; charset=utf-8", `"username":"finn"`},
+		{"/api/threads", "application/json; charset=utf-8", `"title":"What's up with the Lich?"`},
+		{"/api/threads/3", "application/json; charset=utf-8", `"createdBy":1`},
+		{"/api/posts", "application/json; charset=utf-8", `"text":"Mathematical!"`},
+		{"/api/posts/1", "application/json; charset=utf-8", `"id":1`},
+		{"/api/posts/in-thread/2", "application/json; charset=utf-8", `"thread":2`},
+		{"/api/posts/by-user/1", "application/json; charset=utf-8", `"user":1`},
+	} {
+		code, ctype, body := get(tt.path)
+		if code != 200 || ctype != tt.ctype || !strings.Contains(body, tt.contains) {
+			t.Errorf("GET %s through the ALB: %d %q %s; want 200 %q containing %s", tt.path, code, ctype, body, tt.ctype, tt.contains)
+		}
+	}
+
+	// kill -9 the task: its forum master, a child of ecslocal.
+	tasks := children(in.cmd.Process.Pid, forum)
+	if len(tasks) != 1 {
+		t.Fatalf("want one forum task process under ecslocal, got %v", tasks)
+	}
+	if err := syscall.Kill(tasks[0], syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	killed := time.Now()
+	deadline := killed.Add(60 * time.Second)
+	var replacement int
+	for {
+		now := children(in.cmd.Process.Pid, forum)
+		if len(now) == 1 && now[0] != tasks[0] {
+			replacement = now[0]
+			if code, _, _ := get("/api/users"); code == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the service did not replace the killed task within 60s; processes %v", now)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("self-healing: a new task serves through the ALB %s after kill -9 (at --time-scale 0.05)", time.Since(killed))
+
+	if code := in.stop(t); code != 0 {
+		t.Errorf("exit status after SIGTERM: %d; want 0", code)
+	}
+	if alive(replacement) {
+		t.Errorf("task process %d still running after ecslocal exited", replacement)
+	}
+}

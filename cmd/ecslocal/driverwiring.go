@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ecslocal/ecslocal/internal/driver"
+	"github.com/ecslocal/ecslocal/internal/driver/docker"
+	"github.com/ecslocal/ecslocal/internal/driver/process"
+	"github.com/ecslocal/ecslocal/internal/ecs/state"
+)
+
+// newDriver builds the task driver --driver asks for.
+func (u *Up) newDriver(ctx context.Context, logger *slog.Logger) (driver.Driver, error) {
+	c := u.Config
+	images := process.ImageMap{}
+	// api:v1 is the reference system's image: the forum binary beside
+	// ecslocal (make build writes both to bin/).
+	if exe, err := os.Executable(); err == nil {
+		forum := filepath.Join(filepath.Dir(exe), "forum")
+		if _, err := os.Stat(forum); err == nil {
+			images["api:v1"] = process.Image{Path: forum}
+		}
+	}
+	for _, spec := range c.Images {
+		ref, img, err := process.ParseImageSpec(spec)
+		if err != nil {
+			return nil, err
+		}
+		images[ref] = img
+	}
+	proc := process.New(process.Options{Images: images, Logger: logger.With("component", "driver", "driver", "process")})
+	if c.Driver == "process" {
+		return proc, nil
+	}
+	dock, err := docker.New(docker.Options{Logger: logger.With("component", "driver", "driver", "docker")})
+	if err == nil {
+		pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err = dock.Ping(pingCtx)
+		cancel()
+	}
+	switch {
+	case c.Driver == "docker" && err != nil:
+		return nil, fmt.Errorf("--driver docker: %w", err)
+	case c.Driver == "docker":
+		return dock, nil
+	case err != nil:
+		logger.Info("no Docker engine answers: tasks run as processes", "err", err)
+		dock = nil
+	}
+	return &autoDriver{process: proc, docker: dock, owner: map[string]driver.Driver{}}, nil
+}
+
+// openECSState opens the ECS state file. The ALB's state is not durable
+// yet, so state left by an earlier run (whose services name target groups
+// that no longer exist) is moved aside rather than half-restored.
+func openECSState(dir string, logger *slog.Logger) (*state.Store, error) {
+	path := filepath.Join(dir, "ecs.db")
+	if _, err := os.Stat(path); err == nil {
+		prev := path + ".prev"
+		if err := os.Rename(path, prev); err != nil {
+			return nil, fmt.Errorf("move aside earlier state: %w", err)
+		}
+		logger.Warn("restoring state across restarts is not supported yet: starting fresh", "earlier_state", prev)
+	}
+	st, err := state.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open ecs state: %w", err)
+	}
+	return st, nil
+}
