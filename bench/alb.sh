@@ -7,8 +7,13 @@
 #   haproxy   HAProxy, nbthread 2, http-reuse always
 #   alb       this project's ALB data plane (bench/albproxy): one listener,
 #             one forward rule, one target group with both backends healthy
+#   albstd    the same with -engine std (net/http)
+#   albfast   the same with -engine fast (fasthttp)
+#   albrules  alb plus -rules $RULES (100) -extra-targets $EXTRA (1000), to
+#             compare with alb in the same run
 # wrk -t2 -c64 on /api/users; interleaved rounds, medians, ratios against
-# nginx. PEERS selects a subset, e.g. PEERS="direct nginx".
+# nginx. PEERS selects a subset, e.g. PEERS="direct nginx". ALBFLAGS go to
+# every alb* peer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -35,6 +40,10 @@ B1=127.0.0.1:3401 B2=127.0.0.1:3402
 
 declare -A port
 port[direct]=3401; port[nginx]=3410; port[haproxy]=3411; port[alb]=3412
+port[albstd]=3413; port[albfast]=3414; port[albrules]=3415
+declare -A albflags
+albflags[alb]=""; albflags[albstd]="-engine std"; albflags[albfast]="-engine fast"
+albflags[albrules]="-rules ${RULES:-100} -extra-targets ${EXTRA:-1000}"
 
 for peer in $PEERS; do
 	case $peer in
@@ -84,9 +93,10 @@ backend forum
 CONF
 		haproxy -f "$tmp/haproxy.cfg" 2>"$tmp/haproxy.log" & pids+=($!)
 		;;
-	alb)
-		go build -o "$tmp/albproxy" ./bench/albproxy
-		"$tmp/albproxy" -addr 127.0.0.1:${port[alb]} -targets $B1,$B2 ${ALBFLAGS:-} 2>"$tmp/alb.log" & pids+=($!)
+	alb | albstd | albfast | albrules)
+		[ -x "$tmp/albproxy" ] || go build -o "$tmp/albproxy" ./bench/albproxy
+		# shellcheck disable=SC2086
+		"$tmp/albproxy" -addr 127.0.0.1:${port[$peer]} -targets $B1,$B2 ${albflags[$peer]} ${ALBFLAGS:-} 2>"$tmp/$peer.log" & pids+=($!)
 		;;
 	*) echo "bench: unknown peer $peer" >&2; exit 2 ;;
 	esac
@@ -117,7 +127,7 @@ for peer in $PEERS; do
 	direct) label="no proxy (one backend)" ;;
 	nginx) label="nginx $(nginx -v 2>&1 | sed 's,.*/,,')" ;;
 	haproxy) label="HAProxy $(haproxy -v | awk 'NR==1 {print $3}')" ;;
-	alb) label="ecslocal ALB ${ALBFLAGS:-}" ;;
+	alb | albstd | albfast | albrules) label="ecslocal ALB ${albflags[$peer]} ${ALBFLAGS:-}" ;;
 	esac
 	printf '| %s | %.0f | %.2fx | %.2f | %.2f | %d |\n' "$label" "$rps" "$(echo "$rps $base" | awk '{print $1/$2}')" "$p50" "$p99" "$errs"
 done

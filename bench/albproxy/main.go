@@ -5,7 +5,8 @@
 // serves until interrupted. With -rules N the listener also gets N path
 // rules that do not match /api/users, and -extra-targets M registers M
 // further (unreachable) targets in another group that a rule forwards to,
-// to measure what rules and targets cost.
+// to measure what rules and targets cost. -engine selects the data-plane
+// engine (std: net/http; fast: fasthttp).
 package main
 
 import (
@@ -18,6 +19,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -33,13 +35,27 @@ func main() {
 	targets := flag.String("targets", "", "comma-separated ip:port targets")
 	rules := flag.Int("rules", 0, "extra path rules that do not match the benchmark path")
 	extra := flag.Int("extra-targets", 0, "extra registered targets in a second group")
+	engine := flag.String("engine", "", "data-plane engine: std or fast (default: the proxy's default)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
-	if err := run(*addr, *targets, *rules, *extra); err != nil {
-		log.Fatal(err)
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if err := run(*addr, *targets, *rules, *extra, *engine); err != nil {
+		log.Print(err)
+		pprof.StopCPUProfile()
+		os.Exit(1)
 	}
 }
 
-func run(addr, targets string, nrules, nextra int) error {
+func run(addr, targets string, nrules, nextra int, engine string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	host, portStr, err := net.SplitHostPort(addr)
@@ -48,7 +64,17 @@ func run(addr, targets string, nrules, nextra int) error {
 	}
 	hostPort, _ := strconv.Atoi(portStr)
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	p := proxy.New(proxy.Options{Logger: logger, Publish: map[int]int{80: hostPort}, DefaultAddr: netip.MustParseAddr(host)})
+	opts := proxy.Options{Logger: logger, Publish: map[int]int{80: hostPort}, DefaultAddr: netip.MustParseAddr(host)}
+	switch engine {
+	case "":
+	case "std":
+		opts.Engine = proxy.NewStdEngine(0)
+	case "fast":
+		opts.Engine = proxy.NewFastEngine(0)
+	default:
+		return fmt.Errorf("unknown -engine %q (std or fast)", engine)
+	}
+	p := proxy.New(opts)
 	defer p.Close()
 	c := control.New(control.Options{Publisher: p, Logger: logger, LBAddr: netip.MustParseAddr(host)})
 	defer c.Close()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 	"sync"
@@ -238,5 +237,3 @@ func (d *autoDriver) Recover(ctx context.Context, h *driver.TaskHandle) error {
 	d.mu.Unlock()
 	return nil
 }
-
-var errNoDocker = errors.New("no Docker engine answers")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -25,10 +26,32 @@ type logRecord struct {
 	action       string
 	redirectURL  string
 	group        string
-	target       string
+	target       netip.AddrPort // the chosen target; formatted only for the log
 	traceID      string
 	targetStatus int
 	clientClosed bool
+
+	// The request as received, filled by the engine.
+	method, uri, proto, host, remote, userAgent string
+	client                                      netip.AddrPort
+	// status is the status sent to the client (101 for an upgrade); sent
+	// the response bytes sent (sent_bytes).
+	status int
+	sent   int64
+}
+
+// remoteAddr returns the client address as "ip:port".
+func (rec *logRecord) remoteAddr() string {
+	if rec.remote == "" && rec.client.IsValid() {
+		return rec.client.String()
+	}
+	return rec.remote
+}
+
+// newLogRecord starts the record of a request received at now.
+func newLogRecord(in *inbound, now time.Time) logRecord {
+	return logRecord{start: now, received: in.size, priority: -2,
+		method: in.method, uri: in.uri, proto: in.proto, host: in.host, remote: in.remote, userAgent: in.userAgent, client: in.client}
 }
 
 // accessLogs writes the access logs (§6) of the load balancers that have
@@ -105,14 +128,19 @@ func (a *accessLogs) close() error {
 	return errors.Join(errs...)
 }
 
+// enabled reports whether lr's load balancer writes an access log.
+func (a *accessLogs) enabled(lr *listenerRoute) bool {
+	return (*a.files.Load())[lr.ls.LoadBalancer.LoadBalancerARN] != nil
+}
+
 // write appends the line of one finished request, if its load balancer
 // logs.
-func (a *accessLogs) write(lr *listenerRoute, r *http.Request, w *responseRecorder, rec *logRecord, now func() time.Time) {
+func (a *accessLogs) write(lr *listenerRoute, rec *logRecord, now func() time.Time) {
 	lf := (*a.files.Load())[lr.ls.LoadBalancer.LoadBalancerARN]
 	if lf == nil {
 		return
 	}
-	line := formatLogLine(lr, r, w, rec, now())
+	line := formatLogLine(lr, rec, now())
 	lf.mu.Lock()
 	defer lf.mu.Unlock()
 	if _, err := lf.f.WriteString(line); err != nil && !errors.Is(err, os.ErrClosed) {
@@ -125,18 +153,18 @@ func (a *accessLogs) write(lr *listenerRoute, r *http.Request, w *responseRecord
 // dispatched to end (the response streamed back through the proxy, so the
 // split between target and response time is not observable with the
 // standard engine; response time is written as 0.000).
-func formatLogLine(lr *listenerRoute, r *http.Request, w *responseRecorder, rec *logRecord, end time.Time) string {
+func formatLogLine(lr *listenerRoute, rec *logRecord, end time.Time) string {
 	typ := "http"
 	if lr.proto == elb.ProtocolHTTPS {
 		typ = "https"
 	}
-	if w.status == http.StatusSwitchingProtocols {
+	if rec.status == http.StatusSwitchingProtocols {
 		typ = "ws"
 		if lr.proto == elb.ProtocolHTTPS {
 			typ = "wss"
 		}
 	}
-	status := w.status
+	status := rec.status
 	if rec.clientClosed {
 		status = StatusClientClosed
 	}
@@ -147,6 +175,10 @@ func formatLogLine(lr *listenerRoute, r *http.Request, w *responseRecorder, rec 
 		return s
 	}
 	quote := func(s string) string { return strconv.Quote(dash(s)) }
+	target := ""
+	if rec.target.IsValid() {
+		target = rec.target.String()
+	}
 	reqTime, tgtTime, respTime := "-1", "-1", "-1"
 	if !rec.dispatched.IsZero() {
 		reqTime = secs(rec.dispatched.Sub(rec.start))
@@ -163,10 +195,10 @@ func formatLogLine(lr *listenerRoute, r *http.Request, w *responseRecorder, rec 
 	if rec.priority >= -1 {
 		priority = strconv.Itoa(rec.priority)
 	}
-	host, _ := splitHostPort(r.Host)
+	host, _ := splitHostPort(rec.host)
 	scheme := strings.ToLower(string(lr.proto))
-	request := fmt.Sprintf("%s %s://%s:%d%s %s", r.Method, scheme, host, lr.port, r.RequestURI, r.Proto)
-	ua := r.UserAgent()
+	request := fmt.Sprintf("%s %s://%s:%d%s %s", rec.method, scheme, host, lr.port, rec.uri, rec.proto)
+	ua := rec.userAgent
 	if len(ua) > 8192 {
 		ua = ua[:8192]
 	}
@@ -174,13 +206,13 @@ func formatLogLine(lr *listenerRoute, r *http.Request, w *responseRecorder, rec 
 		typ,
 		end.UTC().Format(logTimeFormat),
 		lr.lbID,
-		dash(r.RemoteAddr),
-		dash(rec.target),
+		dash(rec.remoteAddr()),
+		dash(target),
 		reqTime, tgtTime, respTime,
 		strconv.Itoa(status),
 		tStatus,
 		strconv.FormatInt(rec.received, 10),
-		strconv.FormatInt(w.sent, 10),
+		strconv.FormatInt(rec.sent, 10),
 		strconv.Quote(request),
 		quote(ua),
 		"-", "-",
@@ -192,7 +224,7 @@ func formatLogLine(lr *listenerRoute, r *http.Request, w *responseRecorder, rec 
 		quote(rec.action),
 		quote(rec.redirectURL),
 		`"-"`,
-		quote(rec.target),
+		quote(target),
 		quote(strings.TrimPrefix(tStatus, "-")),
 		`"-"`, `"-"`,
 	}

@@ -3,7 +3,8 @@
 // rules, picks a target group and a target, and forwards the request with
 // ALB's headers, errors, stickiness, slow start and draining semantics.
 //
-// It imports only internal/elb and the standard library; it must not import
+// It imports internal/elb, the standard library, fasthttp (FastEngine) and
+// the Prometheus client (metrics); it must not import
 // elb/control or elb/health (control pushes snapshots in through Publish,
 // which satisfies control's Publisher interface).
 //
@@ -16,8 +17,10 @@
 //	sticky.go     AWSALB / AWSALBTG cookies
 //	headers.go    outbound headers: hop-by-hop, X-Forwarded-*, trace ID, Host
 //	errors.go     ELB error pages and statusError (502/503/504)
-//	handler.go    the request flow
+//	core.go       the routing core both engines share (decide, forwardDone, finish)
+//	handler.go    StdEngine's request flow, group and target choice
 //	engine.go     the Engine seam and StdEngine (httputil.ReverseProxy)
+//	fast.go       FastEngine (fasthttp server and HostClient), the default
 //	accesslog.go  the ALB access-log line (§6)
 //
 // Request flow (every step but the engine is engine-independent):
@@ -25,7 +28,7 @@
 //	listener ─▶ routes (atomic.Pointer, no lock) ─▶ checks ─▶ RuleSet.Match
 //	  ─▶ action: fixed-response | redirect | forward
 //	       forward ─▶ group (weights, AWSALBTG) ─▶ target (AWSALB, Selector)
-//	               ─▶ outboundHeader ─▶ Engine.Forward ─▶ statusError on failure
+//	               ─▶ applyOutbound ─▶ engine forward ─▶ statusError on failure
 //
 // Target lifecycle as the data plane sees it (states come from the
 // snapshot; the proxy only keeps counters):

@@ -15,25 +15,44 @@ import (
 	"time"
 )
 
-// Engine is the forwarding seam: it sends one prepared request to one target
-// and streams the response back. Everything ALB-specific (rules, target
-// choice, the outbound headers, the mapping of failures to 502/503/504, the
-// error pages) happens outside it, so a faster hand-built HTTP/1.1 engine
-// can replace StdEngine and the behaviour tests run against both.
+// Engine is the data-plane seam: it serves the listeners the Proxy binds
+// and forwards requests to targets. Everything ALB-specific (rules, target
+// choice, stickiness, the outbound headers, the mapping of failures to
+// 502/503/504, the error pages, the access log and the metrics) is the
+// routing core in core.go, headers.go, errors.go and sticky.go, which both
+// engines call; an engine only translates between its HTTP
+// implementation and that core:
 //
-// Forward must:
-//   - send r's method, URI and body with out.Header and out.Host, without
-//     buffering the body in either direction, flushing response data as it
-//     arrives;
-//   - pass a protocol upgrade (101) through, then copy bytes both ways;
-//   - respect r.Context(): when it ends, abandon the target connection;
-//   - return Result.Err, without writing anything, when the target failed
-//     before its response headers arrived (the caller writes the ELB error);
-//   - abort the client connection (panic(http.ErrAbortHandler) under
-//     net/http) when the target fails after the headers were written.
+//	listener ─▶ engine server ─▶ inbound + RequestInfo ─▶ Proxy.decide
+//	   ─▶ ELB page | fixed | redirect | applyOutbound ─▶ engine forward
+//	   ─▶ Proxy.forwardDone (statusError) ─▶ Proxy.finish
+//
+// StdEngine serves with net/http and forwards with httputil.ReverseProxy;
+// FastEngine serves with fasthttp and forwards with a fasthttp.HostClient
+// per target. The behaviour tests run against both (testEngines).
+//
+// A forward must send the request's method, URI and body with the shared
+// outbound header set and Host, without buffering the body in either
+// direction; pass a protocol upgrade (101) through, then copy bytes both
+// ways; answer the ELB error page when the target failed before its
+// response headers; close the client connection when it fails after; and
+// let the drain loop cut the request through targetState.
 type Engine interface {
-	Forward(w http.ResponseWriter, r *http.Request, out *Outbound) Result
-	// Close releases idle target connections.
+	// newServer returns the server of one listener of p: key is the
+	// listener's key in the routes, idle its load balancer's idle timeout.
+	newServer(p *Proxy, key string, idle time.Duration) listenerServer
+	// Close releases target connections.
+	Close() error
+}
+
+// listenerServer serves one bound listener.
+type listenerServer interface {
+	// Serve accepts on ln until Shutdown or Close.
+	Serve(ln net.Listener) error
+	// Shutdown stops accepting and waits for in-flight requests to finish
+	// or ctx to end.
+	Shutdown(ctx context.Context) error
+	// Close cuts every connection at once.
 	Close() error
 }
 
@@ -105,7 +124,34 @@ type stdForward struct {
 	sent time.Time
 }
 
-// Forward implements Engine.
+// newServer implements Engine: an http.Server whose ReadHeaderTimeout and
+// IdleTimeout are the load balancer's idle timeout (§4.6).
+func (e *StdEngine) newServer(p *Proxy, key string, idle time.Duration) listenerServer {
+	srv := &http.Server{
+		Handler:           &listenerHandler{p: p, e: e, key: key},
+		ReadHeaderTimeout: idle,
+		IdleTimeout:       idle,
+		ErrorLog:          discardLogger,
+		ConnState:         p.connState(key),
+	}
+	srv.SetKeepAlivesEnabled(true)
+	return stdServer{srv}
+}
+
+// stdServer adapts http.Server to listenerServer.
+type stdServer struct{ *http.Server }
+
+func (s stdServer) Serve(ln net.Listener) error {
+	if err := s.Server.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Forward sends r to out.Target and streams the response to w (see
+// Engine for the contract). It returns Result.Err, having written nothing,
+// when the target failed before its response headers, and aborts the
+// connection (panic(http.ErrAbortHandler)) when it fails after.
 func (e *StdEngine) Forward(w http.ResponseWriter, r *http.Request, out *Outbound) Result {
 	f := &stdForward{out: out}
 	r = r.WithContext(context.WithValue(r.Context(), resultKey{}, f))

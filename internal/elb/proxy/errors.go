@@ -27,10 +27,6 @@ const maxXFFAddresses = 30
 // to 502.
 var errDrainDeadline = errors.New("deregistration delay elapsed")
 
-// errNoRoutableTarget is the cause of a 503: the target group has no target
-// that may receive the request (§2.1, §2.2).
-var errNoRoutableTarget = errors.New("no routable target")
-
 // reasonPhrases are the titles of ELB-generated error pages. ALB's pages are
 // nginx's (§2.3 observes "503 Service Temporarily Unavailable" and 122 bytes
 // for "502 Bad Gateway"); the phrases other than 502 and 503 are nginx's and
@@ -72,21 +68,27 @@ func errorPageBody(code int) string {
 		title + "</h1></center>\r\n</body>\r\n</html>\r\n"
 }
 
+// errorPage returns the body of the ELB error page for code; the pages of
+// known codes are precomputed and must not be modified.
+func errorPage(code int) []byte {
+	if b := errorPages[code]; b != nil {
+		return b
+	}
+	return []byte(errorPageBody(code))
+}
+
 // writeELBError writes an ELB-generated error response (§2.3): Server
 // awselb/2.0, Content-Type text/html, Connection keep-alive and the page.
 // Headers the proxy had prepared for a target response (a stickiness
 // cookie) are dropped first.
 //
-// The status line's reason phrase is whatever the engine writes: net/http
-// always sends its own (503 "Service Unavailable", not "Service Temporarily
-// Unavailable"); a hand-built engine can send the ALB phrase.
+// This is StdEngine's writer: net/http always sends its own reason phrase
+// (503 "Service Unavailable", not "Service Temporarily Unavailable");
+// FastEngine's writeELBFast sends ALB's.
 func writeELBError(w http.ResponseWriter, code int) {
 	h := w.Header()
 	clear(h)
-	body := errorPages[code]
-	if body == nil {
-		body = []byte(errorPageBody(code))
-	}
+	body := errorPage(code)
 	h["Server"] = serverHeader
 	h["Content-Type"] = contentTypeHTML
 	h["Connection"] = connectionKeepAlive

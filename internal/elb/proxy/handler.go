@@ -5,18 +5,19 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"time"
 
 	"github.com/ecslocal/ecslocal/internal/elb"
 )
 
-// listenerHandler serves one bound listener. It holds only the listener's
-// key: every request looks its listener up in the current routes, so a
-// Publish that changes the rules takes effect on the next request.
+// listenerHandler serves one bound listener for StdEngine. It holds only
+// the listener's key: every request looks its listener up in the current
+// routes, so a Publish that changes the rules takes effect on the next
+// request.
 type listenerHandler struct {
 	p   *Proxy
+	e   *StdEngine
 	key string
 }
 
@@ -27,7 +28,7 @@ type listenerHandler struct {
 //	       ├ fixed-response ─▶ answer
 //	       ├ redirect       ─▶ 301/302 Location
 //	       └ forward ─▶ target group (weight, AWSALBTG) ─▶ target (AWSALB,
-//	                    Selector) ─▶ outbound headers ─▶ Engine.Forward
+//	                    Selector) ─▶ outbound headers ─▶ StdEngine.Forward
 //	                    └ failure before headers ─▶ statusError ─▶ ELB page
 func (h *listenerHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	p := h.p
@@ -35,71 +36,33 @@ func (h *listenerHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	rt := p.routes.Load()
 	lr := rt.listeners[h.key]
 	w := &responseRecorder{ResponseWriter: rw}
-	rec := &logRecord{start: now, received: requestSize(r), priority: -2}
+	in := inbound{
+		method: r.Method, host: r.Host, uri: r.RequestURI, proto: r.Proto, remote: r.RemoteAddr,
+		userAgent: r.UserAgent(), size: requestSize(r), cookieLines: r.Header["Cookie"], xff: r.Header["X-Forwarded-For"],
+	}
+	rec := newLogRecord(&in, now)
+	defer func() {
+		rec.status, rec.sent = w.status, w.sent
+		p.finish(lr, &rec)
+	}()
+	var ri elb.RequestInfo
 	if lr != nil {
-		defer p.finish(lr, r, w, rec)
+		ri = elb.NewRequestInfo(r, lr.proto, lr.port)
 	}
+	d := p.decide(rt, lr, &in, &ri, now, &rec)
 	switch {
-	case lr == nil:
-		// The listener was removed while this connection was open.
-		writeELBError(w, http.StatusServiceUnavailable)
-	case r.Method == http.MethodTrace:
-		writeELBError(w, http.StatusMethodNotAllowed)
-	case xffCount(r.Header) > maxXFFAddresses:
-		writeELBError(w, StatusXFFTooLong)
+	case d.errCode != 0:
+		writeELBError(w, d.errCode)
+	case d.fixed != nil:
+		fixedResponse(w, d.fixed)
+	case d.redirect != "":
+		hd := w.Header()
+		hd["Server"] = serverHeader
+		hd["Location"] = []string{d.redirect}
+		hd["Content-Length"] = []string{"0"}
+		w.WriteHeader(d.redirectCode)
 	default:
-		p.route(w, r, rt, lr, now, rec)
-	}
-}
-
-// finish records a finished request in the metrics and the access log. It
-// runs deferred, so also when the engine aborts the connection.
-func (p *Proxy) finish(lr *listenerRoute, r *http.Request, w *responseRecorder, rec *logRecord) {
-	status := w.status
-	if rec.clientClosed {
-		status = StatusClientClosed
-	}
-	if lr.metrics != nil {
-		// A status the proxy wrote itself with no target status is ELB
-		// generated (error pages, fixed responses and redirects are not
-		// errors unless 4XX/5XX).
-		elbStatus := status
-		if rec.targetStatus != 0 {
-			elbStatus = 0
-		}
-		lr.metrics.record(elbStatus)
-	}
-	p.logs.write(lr, r, w, rec, p.now)
-}
-
-// route matches the listener's rules and runs the terminal action.
-func (p *Proxy) route(w http.ResponseWriter, r *http.Request, rt *routes, lr *listenerRoute, now time.Time, rec *logRecord) {
-	ri := elb.NewRequestInfo(r, lr.proto, lr.port)
-	rule := lr.ls.Rules.Match(&ri)
-	rr := rt.rules[rule]
-	if rr == nil {
-		rec.priority = -1 // §6: rule evaluation error
-		writeELBError(w, http.StatusInternalServerError)
-		return
-	}
-	rec.priority = rr.priority
-	a := rr.action
-	rec.action = string(a.Type)
-	switch a.Type {
-	case elb.ActionTypeFixedResponse:
-		fixedResponse(w, a.FixedResponseConfig)
-	case elb.ActionTypeRedirect:
-		loc := a.RedirectConfig.Location(&ri)
-		rec.redirectURL = loc
-		h := w.Header()
-		h["Server"] = serverHeader
-		h["Location"] = []string{loc}
-		h["Content-Length"] = []string{"0"}
-		w.WriteHeader(a.RedirectConfig.StatusCode.HTTPStatus())
-	case elb.ActionTypeForward:
-		p.forward(w, r, rt, lr, rr, now, rec)
-	default:
-		writeELBError(w, http.StatusInternalServerError)
+		h.forward(w, r, lr, &d, now, &rec)
 	}
 }
 
@@ -118,63 +81,41 @@ func fixedResponse(w http.ResponseWriter, fr *elb.FixedResponseActionConfig) {
 	_, _ = w.Write([]byte(fr.MessageBody))
 }
 
-// forward picks the target group and the target and hands the request to
-// the engine.
-func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rt *routes, lr *listenerRoute, rr *ruleRoute, now time.Time, rec *logRecord) {
-	tgARN := p.pickGroup(w, r, rr, now)
-	g := rt.groups[tgARN]
-	rec.group = tgARN
-	if g != nil && g.metrics != nil {
-		g.metrics.requests.Add(1)
+// forward hands a decided forward to the engine and maps its failure.
+func (h *listenerHandler) forward(w http.ResponseWriter, r *http.Request, lr *listenerRoute, d *decision, now time.Time, rec *logRecord) {
+	p := h.p
+	if len(d.cookies) > 0 {
+		w.Header()["Set-Cookie"] = append(w.Header()["Set-Cookie"], d.cookies...)
 	}
-	if g == nil || len(g.pool) == 0 {
-		writeELBError(w, http.StatusServiceUnavailable)
-		return
-	}
-	u := p.pickTarget(w, r, g, now)
-	rec.target = u.Addr.String()
-
 	ctx, cancel := context.WithCancelCause(r.Context())
 	defer cancel(nil)
-	end := u.state.begin(cancel)
+	end := d.u.state.begin(cancel)
 	defer end()
 
-	client, _ := netip.ParseAddrPort(r.RemoteAddr)
-	fi := forwardInfo{Client: client, Protocol: lr.proto, ListenerPort: lr.port, Attrs: lr.attrs, Now: now, Rand: p.rand}
+	fi := p.forwardInfoFor(lr, parseRemote(r.RemoteAddr), now)
 	header, trace := outboundHeader(r.Header, &fi)
 	rec.traceID = trace
 	out := &Outbound{
-		Target:      u.Addr,
+		Target:      d.u.Addr,
 		Host:        outboundHost(r.Host, lr.port, lr.attrs.PreserveHostHeader),
 		Header:      header,
 		IdleTimeout: lr.attrs.IdleTimeout(),
 	}
 	rec.dispatched = p.now()
-	res := p.engine.Forward(w, r.WithContext(ctx), out)
-	rec.targetStatus = res.Status
-	if res.Status != 0 && g.metrics != nil {
-		g.metrics.recordTarget(res.Status, res.Latency)
+	res := h.e.Forward(w, r.WithContext(ctx), out)
+	if code := p.forwardDone(d, res, context.Cause(ctx), rec); code != 0 {
+		writeELBError(w, code)
 	}
-	if res.Err == nil {
-		return
-	}
-	code := statusError(res.Err, context.Cause(ctx))
-	p.log.Debug("forward failed", "target", u.Addr.String(), "status", code, "err", res.Err)
-	if code == StatusClientClosed {
-		rec.clientClosed = true
-		return
-	}
-	writeELBError(w, code)
 }
 
 // pickGroup returns the target group of a forward: the one the AWSALBTG
 // cookie pins when target-group stickiness is on and the group still gets
-// traffic, otherwise one chosen by weight (§3.5). It sets the refreshed
-// cookie. "" means every weight is zero.
-func (p *Proxy) pickGroup(w http.ResponseWriter, r *http.Request, rr *ruleRoute, now time.Time) string {
+// traffic, otherwise one chosen by weight (§3.5). It adds the refreshed
+// cookie to d. "" means every weight is zero.
+func (p *Proxy) pickGroup(d *decision, in *inbound, rr *ruleRoute, now time.Time) string {
 	arn := ""
 	if rr.tgStickinessSeconds > 0 {
-		if f, ok := p.cookie.open(requestCookie(r, cookieTG), now, 1); ok && rr.weighted.Contains(f[0]) {
+		if f, ok := p.cookie.open(cookieValue(in.cookieLines, cookieTG), now, 1); ok && rr.weighted.Contains(f[0]) {
 			arn = f[0]
 		}
 	}
@@ -183,7 +124,7 @@ func (p *Proxy) pickGroup(w http.ResponseWriter, r *http.Request, rr *ruleRoute,
 	}
 	if arn != "" && rr.tgStickinessSeconds > 0 {
 		exp := now.Add(time.Duration(rr.tgStickinessSeconds) * time.Second)
-		setStickyCookies(w.Header(), cookieTG, cookieTGCORS, p.cookie.seal(exp, arn), now)
+		d.cookies = stickyCookies(d.cookies, cookieTG, cookieTGCORS, p.cookie.seal(exp, arn), now)
 	}
 	return arn
 }
@@ -193,11 +134,11 @@ func (p *Proxy) pickGroup(w http.ResponseWriter, r *http.Request, rr *ruleRoute,
 // otherwise the selector's choice (§4.5: an undecodable cookie or a target
 // that is no longer routable gets a new target and a rewritten cookie).
 // app_cookie stickiness is not implemented and routes as if off.
-func (p *Proxy) pickTarget(w http.ResponseWriter, r *http.Request, g *groupRoute, now time.Time) *Upstream {
+func (p *Proxy) pickTarget(d *decision, in *inbound, g *groupRoute, now time.Time) *Upstream {
 	sticky := g.attrs.StickinessEnabled && g.attrs.StickinessType != elb.StickinessAppCookie
 	var u *Upstream
 	if sticky {
-		if key, ok := p.cookie.targetFromCookie(requestCookie(r, cookieLB), g.arn, now); ok {
+		if key, ok := p.cookie.targetFromCookie(cookieValue(in.cookieLines, cookieLB), g.arn, now); ok {
 			u = g.byKey[key]
 		}
 	}
@@ -206,7 +147,7 @@ func (p *Proxy) pickTarget(w http.ResponseWriter, r *http.Request, g *groupRoute
 	}
 	if sticky {
 		exp := now.Add(time.Duration(max(g.attrs.LBCookieDurationSeconds, 1)) * time.Second)
-		setStickyCookies(w.Header(), cookieLB, cookieLBCORS, p.cookie.targetCookie(g.arn, u.Key, exp), now)
+		d.cookies = stickyCookies(d.cookies, cookieLB, cookieLBCORS, p.cookie.targetCookie(g.arn, u.Key, exp), now)
 	}
 	return u
 }

@@ -35,13 +35,20 @@ type forwardInfo struct {
 	Attrs        *elb.LoadBalancerAttributes
 	Now          time.Time
 	Rand         elb.Rand
+
+	// protoValue and portValue are X-Forwarded-Proto and -Port as
+	// precomputed by the listenerRoute; empty means compute them.
+	protoValue, portValue string
 }
 
 // xffCount returns how many addresses the X-Forwarded-For headers of h
 // carry, across repeated headers.
-func xffCount(h http.Header) int {
+func xffCount(h http.Header) int { return xffCountValues(h["X-Forwarded-For"]) }
+
+// xffCountValues counts the addresses of X-Forwarded-For header lines.
+func xffCountValues(values []string) int {
 	n := 0
-	for _, v := range h["X-Forwarded-For"] {
+	for _, v := range values {
 		for v != "" {
 			var a string
 			a, v, _ = strings.Cut(v, ",")
@@ -53,10 +60,41 @@ func xffCount(h http.Header) int {
 	return n
 }
 
+// headerEditor is the outbound header set of a forwarded request as the
+// shared header step edits it: an http.Header for StdEngine, the
+// outbound copy of the fasthttp request header for FastEngine. Keys are
+// canonical MIME header keys.
+type headerEditor interface {
+	// values returns every value of key, in order; the strings must stay
+	// valid after later edits.
+	values(key string) []string
+	del(key string)
+	set(key, value string)
+}
+
+// stdHeader edits an http.Header.
+type stdHeader http.Header
+
+func (h stdHeader) values(key string) []string { return h[key] }
+func (h stdHeader) del(key string)             { delete(h, key) }
+func (h stdHeader) set(key, value string)      { h[key] = []string{value} }
+
 // outboundHeader returns the headers to send to the target for a request
-// with headers in, the single named step that sets the X-Forwarded-* and
-// X-Amzn-Trace-Id headers (STYLE §6.9). in is not modified. It also returns
-// the trace ID sent, for the access log.
+// with headers in (a copy edited by applyOutbound; in is not modified),
+// and the trace ID sent, for the access log.
+func outboundHeader(in http.Header, fi *forwardInfo) (http.Header, string) {
+	out := make(http.Header, len(in)+4)
+	for k, v := range in {
+		out[k] = v // values are shared and never modified in place
+	}
+	trace := applyOutbound(stdHeader(out), fi)
+	return out, trace
+}
+
+// applyOutbound turns the inbound header set h into the one to send to
+// the target, the single named step that sets the X-Forwarded-* and
+// X-Amzn-Trace-Id headers (STYLE §6.9), for both engines. It returns the
+// trace ID sent, for the access log.
 //
 //   - hop-by-hop headers and the headers named in Connection are removed;
 //     a WebSocket upgrade keeps "Connection: Upgrade" and its Upgrade, and
@@ -66,53 +104,81 @@ func xffCount(h http.Header) int {
 //     listener port (not the host port it is published on: the client
 //     "connected to" the listener; emulator choice);
 //   - X-Amzn-Trace-Id per §5.2.
-func outboundHeader(in http.Header, fi *forwardInfo) (http.Header, string) {
-	out := make(http.Header, len(in)+4)
-	for k, v := range in {
-		out[k] = v // values are shared and never modified in place
+func applyOutbound(h headerEditor, fi *forwardInfo) string {
+	// Every read happens before the first edit.
+	conn := h.values("Connection")
+	upgrade := ""
+	if headerHasToken(conn, "upgrade") {
+		if u := h.values("Upgrade"); len(u) > 0 {
+			upgrade = u[0]
+		}
 	}
-	upgrade := upgradeType(in)
-	for _, f := range in["Connection"] {
+	trailers := headerHasToken(h.values("Te"), "trailers")
+	prior := h.values("X-Forwarded-For")
+	inTrace := ""
+	if t := h.values("X-Amzn-Trace-Id"); len(t) > 0 {
+		inTrace = t[0]
+	}
+
+	for _, f := range conn {
 		for f != "" {
 			var name string
 			name, f, _ = strings.Cut(f, ",")
 			if name = textproto.TrimString(name); name != "" {
-				delete(out, textproto.CanonicalMIMEHeaderKey(name))
+				h.del(textproto.CanonicalMIMEHeaderKey(name))
 			}
 		}
 	}
-	for _, h := range hopHeaders {
-		delete(out, h)
+	for _, k := range hopHeaders {
+		h.del(k)
 	}
-	if headerHasToken(in["Te"], "trailers") {
-		out["Te"] = []string{"trailers"}
+	if trailers {
+		h.set("Te", "trailers")
 	}
 	if upgrade != "" {
-		out["Connection"] = []string{"Upgrade"}
-		out["Upgrade"] = []string{upgrade}
+		h.set("Connection", "Upgrade")
+		h.set("Upgrade", upgrade)
 	}
 
 	switch fi.Attrs.XFFHeaderProcessingMode {
 	case "preserve":
 		// Unchanged; absent stays absent. Overrides xff_client_port.
 	case "remove":
-		delete(out, "X-Forwarded-For")
+		h.del("X-Forwarded-For")
 	default: // append
 		client := fi.Client.Addr().Unmap().String()
 		if fi.Attrs.XFFClientPort {
 			client = netip.AddrPortFrom(fi.Client.Addr().Unmap(), fi.Client.Port()).String()
 		}
-		if prior := in["X-Forwarded-For"]; len(prior) > 0 {
+		switch len(prior) {
+		case 0:
+		case 1:
+			client = prior[0] + ", " + client
+		default:
 			client = strings.Join(prior, ", ") + ", " + client
 		}
-		out["X-Forwarded-For"] = []string{client}
+		h.set("X-Forwarded-For", client)
 	}
-	out["X-Forwarded-Proto"] = []string{strings.ToLower(string(fi.Protocol))}
-	out["X-Forwarded-Port"] = []string{strconv.Itoa(fi.ListenerPort)}
+	proto, port := fi.protoValue, fi.portValue
+	if proto == "" {
+		proto = strings.ToLower(string(fi.Protocol))
+	}
+	if port == "" {
+		port = strconv.Itoa(fi.ListenerPort)
+	}
+	h.set("X-Forwarded-Proto", proto)
+	h.set("X-Forwarded-Port", port)
 
-	trace := traceHeader(in.Get("X-Amzn-Trace-Id"), fi.Now, fi.Rand)
-	out["X-Amzn-Trace-Id"] = []string{trace}
-	return out, trace
+	trace := traceHeader(inTrace, fi.Now, fi.Rand)
+	h.set("X-Amzn-Trace-Id", trace)
+	return trace
+}
+
+// parseRemote parses a RemoteAddr ("ip:port"); the zero value if it is
+// not one.
+func parseRemote(remote string) netip.AddrPort {
+	ap, _ := netip.ParseAddrPort(remote)
+	return ap
 }
 
 // maxTraceHeader is the size above which ALB replaces X-Amzn-Trace-Id with a
@@ -128,10 +194,13 @@ const maxTraceHeader = 7 * 1024
 //   - with neither (only application fields): a new Root is inserted first
 //     and the fields kept (unconfirmed; the UG does not cover this case).
 func traceHeader(in string, now time.Time, r elb.Rand) string {
-	id := newTraceID(now, r)
 	if in == "" || len(in) > maxTraceHeader {
-		return "Root=" + id
+		var b [len("Root=") + traceIDLen]byte
+		copy(b[:], "Root=")
+		putTraceID(b[len("Root="):], now, r)
+		return string(b[:])
 	}
+	id := newTraceID(now, r)
 	fields := strings.Split(in, ";")
 	hasRoot := false
 	for i, f := range fields {
@@ -150,15 +219,23 @@ func traceHeader(in string, now time.Time, r elb.Rand) string {
 	return "Root=" + id + ";" + in
 }
 
+// traceIDLen is the length of a trace ID.
+const traceIDLen = 35
+
 // newTraceID returns "1-<epoch seconds as 8 hex>-<24 random hex>".
 func newTraceID(now time.Time, r elb.Rand) string {
-	var b [35]byte
+	var b [traceIDLen]byte
+	putTraceID(b[:], now, r)
+	return string(b[:])
+}
+
+// putTraceID writes a new trace ID into b[:traceIDLen].
+func putTraceID(b []byte, now time.Time, r elb.Rand) {
 	b[0], b[1], b[10] = '1', '-', '-'
 	putHex32(b[2:10], uint32(now.Unix()))
 	for i := range 3 {
 		putHex32(b[11+8*i:19+8*i], uint32(r.IntN(1<<32)))
 	}
-	return string(b[:])
 }
 
 // putHex32 writes v as 8 lower-case hex digits.
@@ -203,14 +280,6 @@ func splitHostPort(h string) (string, bool) {
 		return h[:i], true
 	}
 	return h, false
-}
-
-// upgradeType returns the protocol a request asks to switch to, "" if none.
-func upgradeType(h http.Header) string {
-	if !headerHasToken(h["Connection"], "upgrade") {
-		return ""
-	}
-	return h.Get("Upgrade")
 }
 
 // headerHasToken reports whether a comma-separated header contains token,

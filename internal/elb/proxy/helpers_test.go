@@ -21,6 +21,7 @@ var testEngines = []struct {
 	new  func() Engine
 }{
 	{"std", func() Engine { return NewStdEngine(0) }},
+	{"fast", func() Engine { return NewFastEngine(0) }},
 }
 
 // forEachEngine runs fn once per engine as a subtest.

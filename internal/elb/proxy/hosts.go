@@ -30,28 +30,51 @@ type targetState struct {
 	inflight map[*inflight]struct{}
 }
 
-// inflight is one request running to a target; cancel cuts it.
+// inflight is one request running to a target; cutting it calls cancel
+// (StdEngine) or fast.cut (FastEngine, whose per-request state is pooled
+// and embeds its inflight, so registering costs no allocation).
 type inflight struct {
 	cancel context.CancelCauseFunc
+	fast   *fastForward
+	state  *targetState
 }
 
 // begin registers a request to the target and returns the function that
 // ends it. The request counts as outstanding until then.
 func (s *targetState) begin(cancel context.CancelCauseFunc) func() {
-	s.outstanding.Add(1)
 	f := &inflight{cancel: cancel}
+	s.beginFlight(f)
+	return f.end
+}
+
+// beginFlight registers f as in flight to the target until f.end.
+func (s *targetState) beginFlight(f *inflight) {
+	s.outstanding.Add(1)
+	f.state = s
 	s.mu.Lock()
 	if s.inflight == nil {
 		s.inflight = make(map[*inflight]struct{})
 	}
 	s.inflight[f] = struct{}{}
 	s.mu.Unlock()
-	return func() {
-		s.mu.Lock()
-		delete(s.inflight, f)
-		s.mu.Unlock()
-		s.outstanding.Add(-1)
+}
+
+// end ends a registration made by beginFlight.
+func (f *inflight) end() {
+	s := f.state
+	s.mu.Lock()
+	delete(s.inflight, f)
+	s.mu.Unlock()
+	s.outstanding.Add(-1)
+}
+
+// cut cancels the request with cause.
+func (f *inflight) cut(cause error) {
+	if f.fast != nil {
+		f.fast.cut(cause)
+		return
 	}
+	f.cancel(cause)
 }
 
 // cut cancels every request in flight to the target with cause and returns
@@ -60,15 +83,8 @@ func (s *targetState) cut(cause error) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for f := range s.inflight {
-		f.cancel(cause)
+		f.cut(cause)
 	}
-	return len(s.inflight)
-}
-
-// inFlight returns the number of requests in flight to the target.
-func (s *targetState) inFlight() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	return len(s.inflight)
 }
 

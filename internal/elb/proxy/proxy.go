@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,8 +44,9 @@ type Options struct {
 	// DefaultAddr is the address a listener binds when its snapshot leaves
 	// Addr unset. The zero value means 127.0.0.1.
 	DefaultAddr netip.Addr
-	// Engine forwards requests to targets. Nil means a StdEngine with
-	// ConnectTimeout.
+	// Engine serves the listeners and forwards requests to targets. Nil
+	// means a FastEngine with ConnectTimeout (NewStdEngine is the net/http
+	// reference engine).
 	Engine Engine
 	// ConnectTimeout bounds establishing a target connection (504 past
 	// it). Zero means DefaultConnectTimeout (10 s, §2.2). Ignored when
@@ -93,9 +95,9 @@ type Proxy struct {
 type server struct {
 	key  string
 	bind string        // the requested address (Addr:hostPort)
-	idle time.Duration // the idle timeout the http.Server was built with
+	idle time.Duration // the idle timeout the server was built with
 	ln   net.Listener
-	srv  *http.Server
+	srv  listenerServer
 	done chan struct{} // closed when Serve returns
 	// drained is closed when a retired server's requests have finished.
 	drained chan struct{}
@@ -126,7 +128,7 @@ func New(opts Options) *Proxy {
 		p.rand = elb.RandFunc(rand.IntN)
 	}
 	if p.engine == nil {
-		p.engine = NewStdEngine(opts.ConnectTimeout)
+		p.engine = NewFastEngine(opts.ConnectTimeout)
 	}
 	key := make([]byte, 32)
 	_, _ = crand.Read(key) // never fails (crypto/rand documents it)
@@ -246,6 +248,10 @@ func (p *Proxy) compile(s *elb.Snapshot) *routes {
 			port:  ls.Listener.Port,
 			proto: ls.Listener.Protocol,
 			lbID:  lbLogID(ls.LoadBalancer),
+
+			protoValue: strings.ToLower(string(ls.Listener.Protocol)),
+			portValue:  strconv.Itoa(ls.Listener.Port),
+			needHeader: rulesNeedHeader(ls),
 		}
 		for _, r := range ls.Rules.Rules() {
 			a := terminalAction(r)
@@ -298,9 +304,9 @@ func listenerIdle(lr *listenerRoute) time.Duration {
 }
 
 // listen binds one listener synchronously and serves it in a goroutine
-// (wtf http.Server.Open). The http.Server takes its timeouts from the load
-// balancer's idle timeout: ReadHeaderTimeout and IdleTimeout (§4.6). An
-// http.Server must not be modified while serving, so when the attribute
+// (wtf http.Server.Open) on the engine's server, which takes its timeouts
+// from the load balancer's idle timeout (§4.6). A server is not modified
+// while serving, so when the attribute
 // changes Publish rebinds the listener: new connections get the new
 // timeout, open ones finish on the old server.
 func (p *Proxy) listen(lr *listenerRoute) (*server, error) {
@@ -311,18 +317,11 @@ func (p *Proxy) listen(lr *listenerRoute) (*server, error) {
 	}
 	idle := listenerIdle(lr)
 	s := &server{key: lr.key, bind: bind, idle: idle, ln: ln, done: make(chan struct{}), drained: make(chan struct{})}
-	s.srv = &http.Server{
-		Handler:           &listenerHandler{p: p, key: lr.key},
-		ReadHeaderTimeout: idle,
-		IdleTimeout:       idle,
-		ErrorLog:          discardLogger,
-		ConnState:         p.connState(lr.key),
-	}
-	s.srv.SetKeepAlivesEnabled(true)
+	s.srv = p.engine.newServer(p, lr.key, idle)
 	go func() {
 		defer close(s.done)
 		err := s.srv.Serve(ln)
-		if err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+		if err != nil && !errors.Is(err, net.ErrClosed) {
 			p.log.Error("listener stopped", "listener", lr.key, "err", err)
 		}
 	}()

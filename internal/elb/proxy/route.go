@@ -29,6 +29,23 @@ type listenerRoute struct {
 	lbID string
 	// metrics are the load balancer's counters (set by metrics.retain).
 	metrics *lbMetrics
+	// protoValue and portValue are X-Forwarded-Proto and X-Forwarded-Port.
+	protoValue, portValue string
+	// needHeader is set when a rule has an http-header condition: only
+	// then does an engine build RequestInfo.Header.
+	needHeader bool
+}
+
+// rulesNeedHeader reports whether any rule of ls matches on a header.
+func rulesNeedHeader(ls *elb.ListenerSnapshot) bool {
+	for _, r := range ls.Rules.Rules() {
+		for _, c := range r.Conditions {
+			if c.Field == elb.FieldHTTPHeader {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // groupRoute is one target group of the snapshot.

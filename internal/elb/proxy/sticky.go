@@ -90,7 +90,13 @@ func (c cookieCodec) targetCookie(group string, key elb.TargetKey, expiry time.T
 // requestCookie returns the value of the first cookie named name, "" if
 // none. It avoids http.Request.Cookie's allocation of every cookie.
 func requestCookie(r *http.Request, name string) string {
-	for _, line := range r.Header["Cookie"] {
+	return cookieValue(r.Header["Cookie"], name)
+}
+
+// cookieValue returns the value of the first cookie named name in the
+// Cookie header lines, "" if none.
+func cookieValue(lines []string, name string) string {
+	for _, line := range lines {
 		for line != "" {
 			var part string
 			part, line, _ = strings.Cut(line, ";")
@@ -104,11 +110,13 @@ func requestCookie(r *http.Request, name string) string {
 	return ""
 }
 
-// setStickyCookies adds the cookie and its CORS twin (SameSite=None;
-// Secure) to h, with the fixed Expires of §4.5: the stickiness duration is
-// inside the value, and the Expires is reset on every response.
-func setStickyCookies(h http.Header, name, corsName, value string, now time.Time) {
+// stickyCookies appends to dst the Set-Cookie values of the cookie and
+// its CORS twin (SameSite=None; Secure), with the fixed Expires of §4.5:
+// the stickiness duration is inside the value, and the Expires is reset on
+// every response.
+func stickyCookies(dst []string, name, corsName, value string, now time.Time) []string {
 	exp := now.Add(lbCookieLife).UTC().Format(http.TimeFormat)
-	h.Add("Set-Cookie", name+"="+value+"; Expires="+exp+"; Path=/")
-	h.Add("Set-Cookie", corsName+"="+value+"; Expires="+exp+"; Path=/; SameSite=None; Secure")
+	return append(dst,
+		name+"="+value+"; Expires="+exp+"; Path=/",
+		corsName+"="+value+"; Expires="+exp+"; Path=/; SameSite=None; Secure")
 }
