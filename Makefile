@@ -39,6 +39,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeQuery$$' -fuzztime $(FUZZTIME) ./internal/awsapi
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeJSON$$' -fuzztime $(FUZZTIME) ./internal/awsapi
 	$(GO) test -run '^$$' -fuzz '^FuzzHandle$$' -fuzztime 5000x ./internal/awsapi/elbapi
+	$(GO) test -run '^$$' -fuzz '^FuzzHandle$$' -fuzztime 5000x ./internal/awsapi/cfnapi
 
 bench: build
 	bash bench/run.sh

@@ -20,8 +20,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ecslocal/ecslocal/internal/awsapi"
+	"github.com/ecslocal/ecslocal/internal/awsapi/cfnapi"
 	"github.com/ecslocal/ecslocal/internal/awsapi/elbapi"
 	"github.com/ecslocal/ecslocal/internal/awsapi/stsapi"
+	"github.com/ecslocal/ecslocal/internal/cfn/deploy"
 	"github.com/ecslocal/ecslocal/internal/driver/process"
 	"github.com/ecslocal/ecslocal/internal/ecs"
 	"github.com/ecslocal/ecslocal/internal/ecs/agent"
@@ -201,6 +203,18 @@ func (u *Up) Run(ctx context.Context) error {
 			Logger:      logger.With("component", "agent", "instance", id),
 		})
 	}
+	// CloudFormation stacks deploy through the same control planes; their
+	// waits run on the scaled clock like every other AWS duration.
+	stacks := deploy.New(deploy.Options{
+		Handlers: deploy.NewHandlers(deploy.HandlerOptions{
+			ELB: elbControl, ECS: cfnECS{ecsControl}, Instances: cfnInstances{ecsControl},
+		}),
+		Region:    c.Region,
+		AccountID: c.AccountID,
+		Logger:    logger.With("component", "cloudformation"),
+		Clock:     clock,
+	})
+	defer stacks.Close()
 	loopCtx, stopLoop := context.WithCancel(context.Background())
 	go ecsControl.Run(loopCtx) // owned by Run: stopped below, after the agents
 	defer func() { stopLoop(); <-ecsControl.WaitCh() }()
@@ -214,6 +228,10 @@ func (u *Up) Run(ctx context.Context) error {
 		Query: []awsapi.QueryService{
 			(&stsapi.Handler{AccountID: c.AccountID}).Service(),
 			(&elbapi.Handler{Control: elbControl}).Service(),
+			// Settle: answer stack operations once they are done (up to 2 s),
+			// since `aws cloudformation deploy` sleeps 30 s between polls
+			// and local stacks take milliseconds.
+			(&cfnapi.Handler{Stacks: stacks, Settle: 2 * time.Second}).Service(),
 		},
 		Logger: logger.With("component", "api"),
 	})

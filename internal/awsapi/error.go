@@ -37,6 +37,8 @@ var statuses = map[string]int{
 	"MalformedQueryString":       http.StatusNotFound,
 	// ELBv2.
 	"HealthUnavailable": http.StatusInternalServerError,
+	// CloudFormation.
+	"ChangeSetNotFound": http.StatusNotFound,
 	// ECS (JSON 1.1): ServerException is the only fault.
 	"ServerException": http.StatusInternalServerError,
 	// Sizes.
