@@ -40,6 +40,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeJSON$$' -fuzztime $(FUZZTIME) ./internal/awsapi
 	$(GO) test -run '^$$' -fuzz '^FuzzHandle$$' -fuzztime 5000x ./internal/awsapi/elbapi
 	$(GO) test -run '^$$' -fuzz '^FuzzHandle$$' -fuzztime 5000x ./internal/awsapi/cfnapi
+	$(GO) test -run '^$$' -fuzz '^FuzzHandle$$' -fuzztime 5000x ./internal/awsapi/ecsapi
 
 bench: build
 	bash bench/run.sh

@@ -21,6 +21,7 @@ import (
 
 	"github.com/ecslocal/ecslocal/internal/awsapi"
 	"github.com/ecslocal/ecslocal/internal/awsapi/cfnapi"
+	"github.com/ecslocal/ecslocal/internal/awsapi/ecsapi"
 	"github.com/ecslocal/ecslocal/internal/awsapi/elbapi"
 	"github.com/ecslocal/ecslocal/internal/awsapi/stsapi"
 	"github.com/ecslocal/ecslocal/internal/cfn/deploy"
@@ -225,6 +226,7 @@ func (u *Up) Run(ctx context.Context) error {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
 	mux.Handle("/", &awsapi.Server{
 		Verifier: &awsapi.Verifier{Credentials: creds},
+		JSON:     []awsapi.JSONService{ecsapi.Service(ecsControl)},
 		Query: []awsapi.QueryService{
 			(&stsapi.Handler{AccountID: c.AccountID}).Service(),
 			(&elbapi.Handler{Control: elbControl}).Service(),
