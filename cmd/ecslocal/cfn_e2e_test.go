@@ -18,7 +18,8 @@ import (
 // cluster, an Auto Scaling group whose instances register as container
 // instances) and api.yml (task definition, target group, rule, service);
 // the forum then answers through the ALB named by the Url output, and
-// deleting the stacks removes every task.
+// a new image tag rolls the service over under continuous load without a
+// failed request; deleting the stacks removes every task.
 func TestCloudFormationReferenceSystem(t *testing.T) {
 	forum := buildForum(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -27,7 +28,8 @@ func TestCloudFormationReferenceSystem(t *testing.T) {
 	}
 	lbPort := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	in := startUp(t, "--driver", "process", "--image", "api:v1="+forum, "--publish", "80:"+strconv.Itoa(lbPort), "--time-scale", "0.05")
+	in := startUp(t, "--driver", "process", "--image", "api:v1="+forum, "--image", "api:v2="+forum,
+		"--publish", "80:"+strconv.Itoa(lbPort), "--time-scale", "0.05")
 
 	cli := func(args ...string) []byte {
 		t.Helper()
@@ -77,6 +79,60 @@ func TestCloudFormationReferenceSystem(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Logf("the forum answers through the ALB %s after the deploys began", time.Since(start))
+
+	// A new image tag is a new task definition revision and a rolling
+	// deployment (min 100 %, max 200 %): under continuous load, no request
+	// may fail.
+	stop := make(chan struct{})
+	type tally struct {
+		ok, bad int
+		why     map[string]int
+	}
+	results := make(chan tally)
+	for range 4 {
+		go func() { // owned by this test: ends when stop closes
+			n := tally{why: map[string]int{}}
+			for {
+				select {
+				case <-stop:
+					results <- n
+					return
+				default:
+				}
+				res, err := client.Get(url + "/api/users")
+				if err != nil {
+					n.bad++
+					n.why[err.Error()]++
+					continue
+				}
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if res.StatusCode/100 == 2 {
+					n.ok++
+				} else {
+					n.bad++
+					n.why[res.Status]++
+				}
+			}
+		}()
+	}
+	update := time.Now()
+	cli("cloudformation", "deploy", "--template-file", "../../deploy/cloudformation/api.yml", "--stack-name", "ecslocal-api",
+		"--parameter-overrides", "Image=api:v2")
+	close(stop)
+	total := tally{why: map[string]int{}}
+	for range 4 {
+		n := <-results
+		total.ok += n.ok
+		total.bad += n.bad
+		for k, v := range n.why {
+			total.why[k] += v
+		}
+	}
+	t.Logf("rolling deployment to api:v2 in %s under load: %d requests, %d failed or non-2xx", time.Since(update), total.ok+total.bad, total.bad)
+	if total.bad != 0 || total.ok == 0 {
+		t.Errorf("%d of %d requests failed or were not 2xx during the rolling deployment; want 0: %v", total.bad, total.ok+total.bad, total.why)
+	}
 
 	cli("cloudformation", "delete-stack", "--stack-name", "ecslocal-api")
 	cli("cloudformation", "wait", "stack-delete-complete", "--stack-name", "ecslocal-api")

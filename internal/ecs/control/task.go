@@ -2,6 +2,7 @@ package control
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 
@@ -179,6 +180,15 @@ func (c *Controller) newPlacer(snap *state.Snapshot, cl *ecs.Cluster) *placer {
 		n.next = c.nextPort[ci.ContainerInstanceARN]
 		c.mu.Unlock()
 		p.nodes = append(p.nodes, n)
+	}
+	// Every simulated container instance is the same real host: a host
+	// port bound on one is taken on all (see scheduler.Reconcile).
+	shared := map[ecs.HostPort]bool{}
+	for _, n := range p.nodes {
+		maps.Copy(shared, n.used)
+	}
+	for _, n := range p.nodes {
+		n.used = shared
 	}
 	return p
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -104,6 +105,16 @@ func newReconciler(in Input) *reconciler {
 		n := newNode(inst)
 		r.nodes = append(r.nodes, n)
 		r.byARN[inst.ContainerInstanceARN] = n
+	}
+	// Every simulated container instance is the same real host: a host
+	// port bound on one is taken on all, so the nodes share one set of
+	// ports in use (a process task listens on all interfaces).
+	shared := map[ecs.HostPort]bool{}
+	for _, n := range r.nodes {
+		maps.Copy(shared, n.used)
+	}
+	for _, n := range r.nodes {
+		n.used = shared
 	}
 	// Instances are ranked in ARN order when all else is equal, so the
 	// plan does not depend on the order of in.Instances.
