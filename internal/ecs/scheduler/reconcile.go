@@ -79,6 +79,10 @@ type reconciler struct {
 	stoppedIDs []string
 	deregs     map[string]int // target group → targets deregistered
 	drained    int            // tasks whose targets are deregistered
+	// gone are the service's tasks the agent reports STOPPED: they take
+	// no part in scheduling, but one that stopped by itself (its essential
+	// container exited) may still be a registered target to deregister.
+	gone []*taskView
 }
 
 func newReconciler(in Input) *reconciler {
@@ -120,7 +124,11 @@ func newReconciler(in Input) *reconciler {
 	// plan does not depend on the order of in.Instances.
 	slices.SortFunc(r.nodes, func(a, b *node) int { return cmp.Compare(a.ci.ContainerInstanceARN, b.ci.ContainerInstanceARN) })
 	for _, t := range in.Tasks {
-		if t.Task == nil || t.AgentTerminal() {
+		if t.Task == nil {
+			continue
+		}
+		if t.AgentTerminal() {
+			r.gone = append(r.gone, &taskView{Task: t, dep: t.StartedBy, node: r.byARN[t.ContainerInstanceARN], stopped: true})
 			continue
 		}
 		tv := &taskView{Task: t, dep: t.StartedBy, node: r.byARN[t.ContainerInstanceARN]}
@@ -195,7 +203,7 @@ func (r *reconciler) reasonDeployment(t *taskView) string {
 // stopping but still registered (§9.7).
 func (r *reconciler) targets() {
 	regs := map[string]int{}
-	for _, t := range r.tasks {
+	for _, t := range slices.Concat(r.tasks, r.gone) {
 		drained := false
 		for _, lb := range r.svc.LoadBalancers {
 			th, registered := t.TargetHealth[lb.TargetGroupARN]
@@ -207,7 +215,7 @@ func (r *reconciler) targets() {
 				}
 				r.plan.RegisterTargets = append(r.plan.RegisterTargets, tg)
 				regs[lb.TargetGroupARN]++
-			case t.ControlTerminal() && registered && th.State != TargetStateDraining:
+			case (t.ControlTerminal() || t.AgentTerminal()) && registered && th.State != TargetStateDraining:
 				r.deregister(t, lb)
 				drained = true
 			}
