@@ -67,14 +67,20 @@ func TestDeploymentScriptThroughTheCLI(t *testing.T) {
 	}
 
 	cli(nil, "ecs", "register-task-definition", "--cli-input-json", file("td1.json", taskDef("posts:v1")))
-	var tgs struct{ TargetGroups []struct{ TargetGroupArn string } }
+	var tgs struct {
+		TargetGroups []struct{ TargetGroupArn string }
+	}
 	cli(&tgs, "elbv2", "create-target-group", "--name", "posts", "--protocol", "HTTP", "--port", "80", "--vpc-id", "vpc-1",
 		"--health-check-path", "/", "--health-check-interval-seconds", "6", "--health-check-timeout-seconds", "5",
 		"--healthy-threshold-count", "2", "--unhealthy-threshold-count", "2")
 	tg := tgs.TargetGroups[0].TargetGroupArn
-	var lbs struct{ LoadBalancers []struct{ LoadBalancerArn string } }
+	var lbs struct {
+		LoadBalancers []struct{ LoadBalancerArn string }
+	}
 	cli(&lbs, "elbv2", "describe-load-balancers", "--names", "demo")
-	var listeners struct{ Listeners []struct{ ListenerArn string } }
+	var listeners struct {
+		Listeners []struct{ ListenerArn string }
+	}
 	cli(&listeners, "elbv2", "describe-listeners", "--load-balancer-arn", lbs.LoadBalancers[0].LoadBalancerArn)
 	cli(nil, "elbv2", "create-rule", "--cli-input-json", file("rule.json", map[string]any{
 		"ListenerArn": listeners.Listeners[0].ListenerArn, "Priority": 10,
