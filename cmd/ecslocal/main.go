@@ -5,6 +5,7 @@
 // Usage:
 //
 //	ecslocal up [flags]     start the control planes, the ALB data plane and the API endpoint
+//	ecslocal status         show what a running `ecslocal up` runs
 //	ecslocal validate FILE  check a CloudFormation template and print what it would create
 //	ecslocal version
 //
@@ -35,6 +36,7 @@ const usage = `usage: ecslocal <command> [flags]
 
 commands:
   up        start the control planes, the ALB data plane and the AWS API endpoint
+  status    show what a running ecslocal up runs (clusters, instances, services, tasks, targets)
   validate  check a CloudFormation template and print what it would create
   version   print the version
 `
@@ -62,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "validate":
 		return validate(args[1:], stdout, stderr)
+	case "status":
+		return status(ctx, args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "ecslocal", version)
 		return 0

@@ -73,7 +73,7 @@ func NewMain() *Main {
 	return &Main{Stdout: os.Stdout, Stderr: os.Stderr}
 }
 
-// ParseFlags reads args, falling back to the environment (PORT,
+// ParseFlags reads args, falling back to the environment (HOST, PORT,
 // FORUM_DATA, FORUM_WORKERS) where a flag is not given.
 func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs := flag.NewFlagSet("forum", flag.ContinueOnError)
@@ -91,7 +91,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		workers = n
 	}
 	c := &m.Config
-	fs.StringVar(&c.Addr, "addr", ":"+port, "listen `address` (default from $PORT, else 3000)")
+	fs.StringVar(&c.Addr, "addr", net.JoinHostPort(getenv("HOST"), port), "listen `address` (default $HOST:$PORT: all interfaces, port 3000)")
 	fs.StringVar(&c.DataFile, "data", getenv("FORUM_DATA"), "data `file` (default $FORUM_DATA, else the embedded seed)")
 	fs.IntVar(&c.Workers, "workers", workers, "worker processes behind a master; 0 = a single process (default $FORUM_WORKERS, else the number of CPUs)")
 	fs.StringVar(&c.LogFormat, "log-format", "json", "log format: json or text")
@@ -256,14 +256,17 @@ func localURL(addr net.Addr) string {
 // healthCheck is what the container's HEALTHCHECK runs: the image has no
 // shell or curl, so the binary probes itself.
 func (m *Main) healthCheck(ctx context.Context) int {
-	_, port, err := net.SplitHostPort(m.Config.Addr)
+	host, port, err := net.SplitHostPort(m.Config.Addr)
 	if err != nil {
 		fmt.Fprintln(m.Stderr, "forum -healthcheck:", err)
 		return 1
 	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort("127.0.0.1", port)+"/", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/", nil)
 	if err != nil {
 		fmt.Fprintln(m.Stderr, "forum -healthcheck:", err)
 		return 1

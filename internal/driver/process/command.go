@@ -63,6 +63,12 @@ func environ(base []string, cfg *driver.TaskConfig) []string {
 	}
 	if len(bindings) > 0 {
 		env = append(env, "PORT="+strconv.Itoa(bindings[0].HostPort))
+		// HOST is the bind IP of the container instance (its own loopback
+		// address), so a program that honours it listens there only and
+		// does not take the port on every address of the shared host.
+		if ip := bindings[0].Canonical().HostIP; ip != "0.0.0.0" {
+			env = append(env, "HOST="+ip)
+		}
 	}
 	// Later entries win in os/exec (it dedups keeping the last), which is
 	// the precedence described above.

@@ -25,7 +25,10 @@
 // it must listen on the host port itself: PORT is the host port of the
 // binding with the lowest container port (normally the only one), and
 // PORT_<containerPort>=<hostPort> is set for every binding. PORT overrides a
-// PORT from the task definition.
+// PORT from the task definition. When the binding has a bind IP (the
+// agent passes the container instance's loopback address), HOST is set to
+// it, so a program that honours HOST listens on its instance's address
+// only.
 //
 // # Logs
 //
