@@ -36,7 +36,6 @@ type Handler struct {
 	// ("/api/users/007") or whose id is unknown or malformed.
 	collections []*collection
 	accessLog   *slog.Logger
-	pid         int
 }
 
 // collection is one family of {id} routes, such as /api/users/{id}.
@@ -63,7 +62,13 @@ func (c *collection) render(ctx context.Context, id int64) *response {
 // New renders every fixed response from svc. The services must keep
 // returning the same data for the Handler's lifetime (see package forum).
 func New(ctx context.Context, svc Services, opt Options) (*Handler, error) {
-	h := &Handler{fixed: map[string]*response{}, accessLog: opt.AccessLog, pid: os.Getpid()}
+	h := &Handler{fixed: map[string]*response{}}
+	if opt.AccessLog != nil {
+		// The pid is the same on every record: the handler renders it once
+		// here, and each request passes five attributes, which a slog
+		// Record holds without allocating.
+		h.accessLog = opt.AccessLog.With(slog.Int("pid", os.Getpid()))
+	}
 	h.fixed["/"] = textResponse("Ready to receive requests")
 	h.fixed["/api"] = textResponse("API ready to receive requests")
 	h.fixed["/api/"] = h.fixed["/api"]
@@ -207,6 +212,5 @@ func (h *Handler) logRequest(ctx context.Context, method, path string, status, n
 		slog.Int("status", status),
 		slog.Int("bytes", n),
 		slog.Duration("duration", time.Since(start)),
-		slog.Int("pid", h.pid),
 	)
 }
