@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -222,6 +223,34 @@ func sockets(pid int) int {
 	return n
 }
 
+// accepted reports whether the server end of the client connection conn has
+// been accepted by a process: a socket still in a listen queue has no file,
+// so /proc/net/tcp shows it with inode 0 (IPv4 loopback connections only).
+func accepted(tb testing.TB, conn net.Conn) bool {
+	tb.Helper()
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		tb.Skipf("no /proc/net/tcp: %v", err)
+	}
+	local, remote := procTCPAddr(conn.RemoteAddr()), procTCPAddr(conn.LocalAddr())
+	for _, line := range strings.Split(string(b), "\n")[1:] {
+		// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+		f := strings.Fields(line)
+		if len(f) > 9 && f[1] == local && f[2] == remote {
+			return f[9] != "0"
+		}
+	}
+	return false
+}
+
+// procTCPAddr formats an IPv4 TCP address as /proc/net/tcp shows it: the
+// address as a little-endian hex word, then the port in hex.
+func procTCPAddr(a net.Addr) string {
+	ap := netip.MustParseAddrPort(a.String())
+	ip := ap.Addr().As4()
+	return fmt.Sprintf("%02X%02X%02X%02X:%04X", ip[3], ip[2], ip[1], ip[0], ap.Port())
+}
+
 func alive(pid int) bool {
 	if err := syscall.Kill(pid, 0); err != nil {
 		return false
@@ -408,9 +437,19 @@ func TestPreforkSIGTERMFinishesInFlightAndLeavesNoWorker(t *testing.T) {
 	if _, err := io.WriteString(conn, "GET /api/users/1 HTTP/1.1\r\nHost: forum\r\n"); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // let a worker accept it before the signal
+	// A connection still in the listen queue when the listener closes would
+	// be reset: wait until a worker has accepted this one.
+	waitFor(t, 10*time.Second, "a worker to accept the connection", func() bool { return accepted(t, conn) })
 	p.cmd.Process.Signal(syscall.SIGTERM)
-	time.Sleep(300 * time.Millisecond) // the request is still arriving while the server drains
+	// The rest of the request arrives once the server drains: every
+	// process (master and workers) has closed the listener.
+	waitFor(t, 10*time.Second, "the listener to close", func() bool {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
 	if _, err := io.WriteString(conn, "\r\n"); err != nil {
 		t.Fatal(err)
 	}

@@ -137,10 +137,11 @@ func TestCheckRoundAgainstRealServers(t *testing.T) {
 	closed := elb.TargetDescription{ID: "127.0.0.1", Port: closedPort(t)}
 
 	c, clock, _ := newTestChecker(t, refTG(t), &HTTPProber{})
-	// The group's timeout is 5 s (the minimum valid is 2 s); shrink it in
-	// this internal test so the hanging target costs 300 ms per round.
+	// The group's timeout is 5 s; shrink it in this internal test to the
+	// minimum valid, 2 s, so the hanging target costs less per round while
+	// the healthy one still has ample time to answer on a busy machine.
 	c.mu.Lock()
-	c.cfg.timeout = 300 * time.Millisecond
+	c.cfg.timeout = 2 * time.Second
 	c.mu.Unlock()
 	c.SetInUse(true)
 	if err := c.Register(ok.target(), bad.target(), hang.target(), closed); err != nil {
@@ -228,6 +229,9 @@ func TestHTTPProberClassification(t *testing.T) {
 		{"NotFoundInRange", p, notFound.port(), elb.ProtocolHTTP, codes2xx4xx, Pass()},
 		{"RedirectNotFollowed", p, moved.port(), elb.ProtocolHTTP, codes200, FailCode(301)},
 		{"HTTPSUnverified", p, secure.port(), elb.ProtocolHTTPS, codes200, Pass()},
+		// The hanging server never answers: only this case needs a short
+		// timeout, the others get the reference 5 s so that a slow machine
+		// cannot turn their answer into Target.Timeout.
 		{"Timeout", p, hang.port(), elb.ProtocolHTTP, codes200, Fail(elb.TargetHealthReasonTimeout)},
 		{"Malformed", p, garbage, elb.ProtocolHTTP, codes200, Fail(elb.TargetHealthReasonFailedHealthChecks)},
 		{"Refused", p, closed, elb.ProtocolHTTP, codes200, Fail(elb.TargetHealthReasonFailedHealthChecks)},
@@ -237,10 +241,14 @@ func TestHTTPProberClassification(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			timeout := 5 * time.Second
+			if tt.want.Failure.Reason == elb.TargetHealthReasonTimeout {
+				timeout = 300 * time.Millisecond
+			}
 			got := tt.prober.Probe(context.Background(), ProbeRequest{
 				Target: elb.TargetDescription{ID: "127.0.0.1", Port: tt.port},
 				Port:   tt.port, Protocol: tt.proto, Path: "/health?full=1",
-				Timeout: 300 * time.Millisecond, Codes: tt.codes,
+				Timeout: timeout, Codes: tt.codes,
 			})
 			if got != tt.want {
 				t.Errorf("Probe = %+v; want %+v", got, tt.want)
