@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5s}
-PEERS=${PEERS:-"direct nginx haproxy alb"}
+PEERS=${PEERS:-"direct nginx haproxy alb albrules"}
 need wrk:wrk curl:curl nginx:nginx haproxy:haproxy
 
 tmp=$(mktemp -d)
@@ -131,3 +131,12 @@ for peer in $PEERS; do
 	esac
 	printf '| %s | %.0f | %.2fx | %.2f | %.2f | %d |\n' "$label" "$rps" "$(echo "$rps $base" | awk '{print $1/$2}')" "$p50" "$p99" "$errs"
 done
+case " $PEERS " in *" alb "*) ;; *) exit 0 ;; esac
+case " $PEERS " in
+*" albrules "*)
+	one=$(cut -d' ' -f1 "$tmp/alb.res" | median)
+	many=$(cut -d' ' -f1 "$tmp/albrules.res" | median)
+	echo
+	echo "$(echo "$many $one" | awk '{printf "%d rules + %d targets vs 1 rule + 2 targets: %.2fx the throughput (target: a cost of at most 5 %%, i.e. >= 0.95x)", '"${RULES:-100}"', '"${EXTRA:-1000}"', $1/$2}')"
+	;;
+esac

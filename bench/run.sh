@@ -3,3 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash bench/forum.sh
+echo
+bash bench/alb.sh
