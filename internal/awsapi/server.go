@@ -232,7 +232,9 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, body []byte,
 	}
 	id, err := s.Verifier.Verify(r, body)
 	if err != nil {
-		s.writeQueryError(w, nil, queryAuthError(err), reqID)
+		// AWS answers from the service's own endpoint, so even an
+		// unauthenticated request gets that service's namespace.
+		s.writeQueryError(w, s.queryServiceOf(r, params), queryAuthError(err), reqID)
 		return
 	}
 	var svc *QueryService
@@ -261,6 +263,25 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, body []byte,
 	}
 	w.Header().Set("Content-Type", "text/xml")
 	w.Write(EncodeQueryResult(action, svc.Namespace, result, reqID))
+}
+
+// queryServiceOf guesses which Query service a request that failed
+// authentication was meant for: the one its credential scope names, else
+// the one whose API version it carries, else none.
+func (s *Server) queryServiceOf(r *http.Request, params url.Values) *QueryService {
+	if a, err := parseAuthorization(r.Header.Get("Authorization")); err == nil {
+		for i := range s.Query {
+			if s.Query[i].SigningName == a.service {
+				return &s.Query[i]
+			}
+		}
+	}
+	for i := range s.Query {
+		if s.Query[i].Version == params.Get("Version") {
+			return &s.Query[i]
+		}
+	}
+	return nil
 }
 
 func (s *Server) writeQueryError(w http.ResponseWriter, svc *QueryService, err error, reqID string) {
