@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"sync"
@@ -72,6 +73,12 @@ type Options struct {
 	// LBAddr is the local address listeners bind. The zero value means
 	// 127.0.0.1.
 	LBAddr netip.Addr
+	// Store makes the state durable: Open loads it from there, and every
+	// successful change saves the whole state to it (see state.go for
+	// what is kept). Nil means the state lives in memory only. Only Open
+	// accepts a Store; New panics when it is set, because a Control that
+	// saved without having loaded would overwrite the earlier state.
+	Store Store
 }
 
 // Quotas of §3.6 that Control enforces.
@@ -101,6 +108,7 @@ type Control struct {
 	prober   health.Prober
 	log      *slog.Logger
 	lbAddr   netip.Addr
+	store    Store
 
 	// ctx is the parent of every checker's context; cancel stops them all.
 	ctx    context.Context
@@ -116,6 +124,15 @@ type Control struct {
 	listeners map[string]*listenerRecord
 	rules     map[string]*ruleRecord
 	tags      map[string]map[string]string
+	saveSeq   uint64 // number of the last document captured for the Store
+
+	// saveMu serializes Store.Save calls and guards the two fields below:
+	// savedSeq is the number of the newest document handed to Save, and
+	// unsaved is the newest document whose Save failed (nil once a later
+	// Save succeeded). It is never held together with mu.
+	saveMu   sync.Mutex
+	savedSeq uint64
+	unsaved  []byte
 
 	// healthMu guards runtime: what the checkers' Reporter learns. It is
 	// the innermost lock (see doc.go).
@@ -133,9 +150,60 @@ type Control struct {
 	pubDone chan struct{}
 }
 
-// New returns a running Control: the health publisher goroutine is started,
-// and each target group's checker is started when the group is created.
+// New returns a running Control with an empty, in-memory state: the health
+// publisher goroutine is started, and each target group's checker is
+// started when the group is created. It panics if opts.Store is set: use
+// Open for a durable Control.
 func New(opts Options) *Control {
+	if opts.Store != nil {
+		panic("control.New: Options.Store is set; use control.Open, which loads the stored state")
+	}
+	return newControl(opts)
+}
+
+// Open returns a running Control whose state is loaded from opts.Store
+// (if it holds a document) and saved to it after every successful change.
+// Every load balancer, listener, rule, target group (with its attributes,
+// health check settings and registered targets) and tag comes back with
+// its ARN, and in the order Describe* listed it; each group's checker is
+// started with its targets, which begin as on a fresh registration (see
+// state.go), and the snapshot is published so the data plane binds the
+// listeners again. A Publish failure is logged, as for any change, and
+// leaves the listeners in the state.
+//
+// Open fails, naming the store, when Load fails or the document cannot be
+// decoded, is of another version, or is inconsistent. With a nil Store it
+// is New and never fails.
+func Open(opts Options) (*Control, error) {
+	c := newControl(opts)
+	if c.store == nil {
+		return c, nil
+	}
+	data, err := c.store.Load()
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("load elb state %s: %w", storeName(c.store), err)
+	}
+	if data == nil {
+		return c, nil
+	}
+	c.mu.Lock()
+	err = c.restoreLocked(data)
+	var snap *elb.Snapshot
+	if err == nil {
+		snap = c.buildSnapshotLocked()
+	}
+	c.mu.Unlock()
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("restore elb state from %s: %w", storeName(c.store), err)
+	}
+	c.publish(snap)
+	return c, nil
+}
+
+// newControl is New without the Store check.
+func newControl(opts Options) *Control {
 	c := &Control{
 		region:    opts.Region,
 		account:   opts.AccountID,
@@ -147,6 +215,7 @@ func New(opts Options) *Control {
 		prober:    opts.Prober,
 		log:       opts.Logger,
 		lbAddr:    opts.LBAddr,
+		store:     opts.Store,
 		lbs:       map[string]*lbRecord{},
 		tgs:       map[string]*tgRecord{},
 		listeners: map[string]*listenerRecord{},
@@ -197,14 +266,16 @@ func randomID() string {
 }
 
 // Close stops every health checker and the publisher goroutine, and waits
-// for them. Operations called afterwards return ErrClosed. Close is
-// idempotent.
+// for them. Operations called afterwards return ErrClosed. When the last
+// Save to the Store failed, Close tries it once more and returns the
+// error if it fails again (the last changes will not survive a restart).
+// Close is idempotent.
 func (c *Control) Close() error {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		<-c.pubDone
-		return nil
+		return c.flush()
 	}
 	c.closed = true
 	var waits []<-chan struct{}
@@ -217,7 +288,7 @@ func (c *Control) Close() error {
 		<-w
 	}
 	<-c.pubDone
-	return nil
+	return c.flush()
 }
 
 // runPublisher publishes a new snapshot whenever a checker reports a health
@@ -272,7 +343,8 @@ func (c *Control) publishLocked(snap *elb.Snapshot) error {
 }
 
 // write runs fn under mu; when fn succeeds it builds a snapshot and
-// publishes it after mu is released. Publish failures are logged, not
+// captures the state, then publishes the snapshot and saves the state
+// after mu is released. Publish and Save failures are logged, not
 // returned: the change is committed.
 func (c *Control) write(fn func() error) error {
 	c.mu.Lock()
@@ -285,8 +357,28 @@ func (c *Control) write(fn func() error) error {
 		return err
 	}
 	snap := c.buildSnapshotLocked()
+	st := c.captureLocked()
 	c.mu.Unlock()
 	c.publish(snap)
+	c.save(st)
+	return nil
+}
+
+// writeMeta is write for changes the data plane does not see (tags): no
+// snapshot is built, the state is saved.
+func (c *Control) writeMeta(fn func() error) error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	if err := fn(); err != nil {
+		c.mu.Unlock()
+		return err
+	}
+	st := c.captureLocked()
+	c.mu.Unlock()
+	c.save(st)
 	return nil
 }
 
@@ -347,23 +439,31 @@ func (c *Control) writeBinding(fn func() (undo func(), err error), target func()
 		return err
 	}
 	snap := c.buildSnapshotLocked()
+	st := c.captureLocked()
 	c.mu.Unlock()
 	perr := c.publishLocked(snap)
 	if perr == nil {
+		c.save(st)
 		return nil
 	}
 	arn, desc := target()
 	if !concernsListener(perr, arn) {
 		c.log.Error("publish elb snapshot", "version", snap.Version, "err", perr)
+		c.save(st)
 		return nil
 	}
+	// The change is undone, so st must not be saved; the state after the
+	// undo is (another change may have been saved in between, and saved
+	// with this listener in it).
 	c.mu.Lock()
 	undo()
 	snap = c.buildSnapshotLocked()
+	st = c.captureLocked()
 	c.mu.Unlock()
 	if err := c.publishLocked(snap); err != nil {
 		c.log.Error("publish elb snapshot after rollback", "version", snap.Version, "err", err)
 	}
+	c.save(st)
 	c.log.Error("listener rolled back", "listener", arn, "err", perr)
 	// The wording is ours: AWS cannot fail this way. The cause is shown
 	// because it is actionable locally (usually "address already in use").

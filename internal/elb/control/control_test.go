@@ -223,7 +223,11 @@ func newHarness(tb testing.TB, modify ...func(*Options)) *harness {
 	for _, m := range modify {
 		m(&opts)
 	}
-	h.Control = New(opts)
+	c, err := Open(opts)
+	if err != nil {
+		tb.Fatalf("open control: %v", err)
+	}
+	h.Control = c
 	tb.Cleanup(func() { h.Close() })
 	return h
 }

@@ -38,6 +38,22 @@
 // (a Publish error that implements ListenerFailure says which listener
 // failed; any other error is taken to concern the listener being changed).
 //
-// Lock order: pubMu → mu → (checker locks) → healthMu. The Reporter only
-// takes healthMu, so Control may call checker mutators while holding mu.
+// Durability (Options.Store, Open; state.go, store.go): every successful
+// change captures the whole state as one versioned JSON document while
+// holding mu, and hands it to Store.Save after mu is released, under
+// saveMu; documents are numbered, so an older one never overwrites a newer
+// one. Health is not stored: after a restart every target starts over as
+// on a fresh registration, draining targets are gone, and Open publishes
+// the restored snapshot so the listeners bind again.
+//
+// A failed Save is logged at error level and the operation still
+// succeeds: its change is applied in memory (the truth while the process
+// runs) and already published, and ELBv2 never reports an applied change
+// as failed. Each Save writes the whole state, so the next successful one
+// catches up; Close retries the last failed document and returns the
+// error when it fails again.
+//
+// Lock order: pubMu → mu → (checker locks) → healthMu, and pubMu → saveMu
+// (saveMu is never held with mu). The Reporter only takes healthMu, so
+// Control may call checker mutators while holding mu.
 package control

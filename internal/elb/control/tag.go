@@ -132,21 +132,22 @@ func (c *Control) AddTags(_ context.Context, in *AddTagsInput) (*AddTagsOutput, 
 	if err := validateTags(in.Tags); err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		return nil, ErrClosed
-	}
-	for _, arn := range in.ResourceARNs {
-		if err := c.resourceExistsLocked(arn); err != nil {
-			return nil, err
+	err := c.writeMeta(func() error {
+		for _, arn := range in.ResourceARNs {
+			if err := c.resourceExistsLocked(arn); err != nil {
+				return err
+			}
+			if n := len(mergedKeys(c.tags[arn], in.Tags)); n > maxTagsPerResource {
+				return elb.Errorf(elb.CodeTooManyTags, "You've reached the limit on the number of tags for this resource.")
+			}
 		}
-		if n := len(mergedKeys(c.tags[arn], in.Tags)); n > maxTagsPerResource {
-			return nil, elb.Errorf(elb.CodeTooManyTags, "You've reached the limit on the number of tags for this resource.")
+		for _, arn := range in.ResourceARNs {
+			_ = c.setTagsLocked(arn, in.Tags) // checked above
 		}
-	}
-	for _, arn := range in.ResourceARNs {
-		_ = c.setTagsLocked(arn, in.Tags) // checked above
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return &AddTagsOutput{}, nil
 }
@@ -171,22 +172,23 @@ func (c *Control) RemoveTags(_ context.Context, in *RemoveTagsInput) (*RemoveTag
 	if len(in.TagKeys) == 0 {
 		return nil, errRequired("tagKeys")
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		return nil, ErrClosed
-	}
-	for _, arn := range in.ResourceARNs {
-		if err := c.resourceExistsLocked(arn); err != nil {
-			return nil, err
+	err := c.writeMeta(func() error {
+		for _, arn := range in.ResourceARNs {
+			if err := c.resourceExistsLocked(arn); err != nil {
+				return err
+			}
 		}
-	}
-	for _, arn := range in.ResourceARNs {
-		next := maps.Clone(c.tags[arn])
-		for _, k := range in.TagKeys {
-			delete(next, k)
+		for _, arn := range in.ResourceARNs {
+			next := maps.Clone(c.tags[arn])
+			for _, k := range in.TagKeys {
+				delete(next, k)
+			}
+			c.tags[arn] = next
 		}
-		c.tags[arn] = next
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return &RemoveTagsOutput{}, nil
 }
