@@ -149,12 +149,25 @@ const (
 	AttrLoadBalancerCrossZone   = "load_balancing.cross_zone.enabled"
 )
 
+// Values of routing.http.desync_mitigation_mode (§5.3): what the load
+// balancer does with a request by its desync classification.
+const (
+	// DesyncModeMonitor forwards every request; only the access log and
+	// DesyncMitigationMode_NonCompliant_Request_Count show the class.
+	DesyncModeMonitor = "monitor"
+	// DesyncModeDefensive (the default) blocks Severe requests with 400
+	// and closes both connections after an Ambiguous one.
+	DesyncModeDefensive = "defensive"
+	// DesyncModeStrictest forwards only Compliant requests.
+	DesyncModeStrictest = "strictest"
+)
+
 // DefaultLoadBalancerAttributes returns the §4.6 defaults.
 func DefaultLoadBalancerAttributes() LoadBalancerAttributes {
 	return LoadBalancerAttributes{
 		IdleTimeoutSeconds:      60,
 		ClientKeepAliveSeconds:  3600,
-		DesyncMitigationMode:    "defensive",
+		DesyncMitigationMode:    DesyncModeDefensive,
 		XFFHeaderProcessingMode: "append",
 		HTTP2Enabled:            true,
 		CrossZone:               true,
@@ -169,7 +182,7 @@ func (a *LoadBalancerAttributes) IdleTimeout() time.Duration {
 var loadBalancerAttrSpecs = []attrSpec[LoadBalancerAttributes]{
 	intAttr(AttrIdleTimeout, 1, 4000, func(a *LoadBalancerAttributes) *int { return &a.IdleTimeoutSeconds }),
 	intAttr(AttrClientKeepAlive, 60, 604800, func(a *LoadBalancerAttributes) *int { return &a.ClientKeepAliveSeconds }),
-	enumAttr(AttrDesyncMitigationMode, []string{"monitor", "defensive", "strictest"}, func(a *LoadBalancerAttributes) *string { return &a.DesyncMitigationMode }),
+	enumAttr(AttrDesyncMitigationMode, []string{DesyncModeMonitor, DesyncModeDefensive, DesyncModeStrictest}, func(a *LoadBalancerAttributes) *string { return &a.DesyncMitigationMode }),
 	boolAttr(AttrDropInvalidHeaderFields, func(a *LoadBalancerAttributes) *bool { return &a.DropInvalidHeaderFields }),
 	boolAttr(AttrPreserveHostHeader, func(a *LoadBalancerAttributes) *bool { return &a.PreserveHostHeader }),
 	enumAttr(AttrXFFHeaderProcessingMode, []string{"append", "preserve", "remove"}, func(a *LoadBalancerAttributes) *string { return &a.XFFHeaderProcessingMode }),

@@ -30,6 +30,8 @@ type logRecord struct {
 	traceID      string
 	targetStatus int
 	clientClosed bool
+	// desync is the request's classification (fields 28-29).
+	desync Classification
 
 	// The request as received, filled by the engine.
 	method, uri, proto, host, remote, userAgent string
@@ -198,6 +200,16 @@ func formatLogLine(lr *listenerRoute, rec *logRecord, end time.Time) string {
 	host, _ := splitHostPort(rec.host)
 	scheme := strings.ToLower(string(lr.proto))
 	request := fmt.Sprintf("%s %s://%s:%d%s %s", rec.method, scheme, host, lr.port, rec.uri, rec.proto)
+	if rec.method == "" {
+		// A request the engine could not parse (unconfirmed: ALB's
+		// exact rendering of a malformed request line).
+		request = "- - -"
+	}
+	// §6 fields 28-29: "-" for a compliant request.
+	classification, reason := `"-"`, `"-"`
+	if rec.desync.Class != DesyncCompliant {
+		classification, reason = strconv.Quote(rec.desync.Class.String()), strconv.Quote(rec.desync.Reason.String())
+	}
 	ua := rec.userAgent
 	if len(ua) > 8192 {
 		ua = ua[:8192]
@@ -226,7 +238,7 @@ func formatLogLine(lr *listenerRoute, rec *logRecord, end time.Time) string {
 		`"-"`,
 		quote(target),
 		quote(strings.TrimPrefix(tStatus, "-")),
-		`"-"`, `"-"`,
+		classification, reason,
 	}
 	return strings.Join(fields, " ") + "\n"
 }

@@ -38,6 +38,8 @@ type inbound struct {
 	// lines; both read by the request checks and stickiness.
 	cookieLines []string
 	xff         []string
+	// desync is the request's desync classification (§5.3, Classify).
+	desync Classification
 }
 
 // decision is what the routing core decided for one request: a response
@@ -57,17 +59,44 @@ type decision struct {
 	// cookies are the Set-Cookie values (stickiness) to add to the
 	// target's response; an ELB error drops them.
 	cookies []string
+	// closeClient closes the client connection after the response, and
+	// closeTarget the target connection after the target's (desync
+	// mitigation, §5.3).
+	closeClient, closeTarget bool
 }
 
-// decide runs the request checks and the rules of lr and picks the
-// target group and the target of a forward (§2.2, §3, §4.5). ri is the
-// request's RequestInfo; it is built lazily by mkInfo only when the checks
-// pass, so the engine controls what it costs.
+// decide applies desync mitigation, runs the request checks and the
+// rules of lr and picks the target group and the target of a forward
+// (§5.3, §2.2, §3, §4.5). ri is the request's RequestInfo.
 func (p *Proxy) decide(rt *routes, lr *listenerRoute, in *inbound, ri *elb.RequestInfo, now time.Time, rec *logRecord) decision {
-	switch {
-	case lr == nil:
+	if lr == nil {
 		// The listener was removed while this connection was open.
 		return decision{errCode: http.StatusServiceUnavailable}
+	}
+	// Desync mitigation comes first: a request whose framing is in doubt
+	// must not reach the rules (§5.3).
+	rec.desync = in.desync
+	if in.desync.Class == DesyncCompliant {
+		return p.route(rt, lr, in, ri, now, rec)
+	}
+	if lr.metrics != nil {
+		lr.metrics.nonCompliant.Add(1)
+	}
+	switch lr.desync.action(in.desync.Class) {
+	case desyncBlock:
+		return decision{errCode: http.StatusBadRequest, closeClient: true}
+	case desyncForwardClose:
+		d := p.route(rt, lr, in, ri, now, rec)
+		d.closeClient, d.closeTarget = true, true
+		return d
+	}
+	return p.route(rt, lr, in, ri, now, rec)
+}
+
+// route runs the request checks and the rules of lr for a request desync
+// mitigation let through.
+func (p *Proxy) route(rt *routes, lr *listenerRoute, in *inbound, ri *elb.RequestInfo, now time.Time, rec *logRecord) decision {
+	switch {
 	case in.method == http.MethodTrace:
 		return decision{errCode: http.StatusMethodNotAllowed}
 	case xffCountValues(in.xff) > maxXFFAddresses:
@@ -159,4 +188,22 @@ func (p *Proxy) finish(lr *listenerRoute, rec *logRecord) {
 		lr.metrics.record(elbStatus)
 	}
 	p.logs.write(lr, rec, p.now)
+}
+
+// refused records a request the engine's HTTP parser refused before the
+// routing core saw it (the engine has answered code with the ELB page):
+// RequestCount, HTTPCode_ELB_*, the non-compliant count when cls says
+// so, and an access-log line (§6 logs malformed requests) whose request
+// field is "- - -".
+func (p *Proxy) refused(key string, client netip.AddrPort, code int, cls Classification) {
+	lr := p.routes.Load().listeners[key]
+	if lr == nil {
+		return
+	}
+	rec := logRecord{start: p.now(), priority: -2, client: client, status: code,
+		sent: int64(len(errorPage(code))), desync: cls}
+	if cls.Class != DesyncCompliant && lr.metrics != nil {
+		lr.metrics.nonCompliant.Add(1)
+	}
+	p.finish(lr, &rec)
 }

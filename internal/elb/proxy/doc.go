@@ -17,6 +17,7 @@
 //	sticky.go     AWSALB / AWSALBTG cookies
 //	headers.go    outbound headers: hop-by-hop, X-Forwarded-*, trace ID, Host
 //	errors.go     ELB error pages and statusError (502/503/504)
+//	desync.go     desync mitigation: Classify and the mode table (§5.3)
 //	core.go       the routing core both engines share (decide, forwardDone, finish)
 //	handler.go    StdEngine's request flow, group and target choice
 //	engine.go     the Engine seam and StdEngine (httputil.ReverseProxy)
@@ -25,7 +26,8 @@
 //
 // Request flow (every step but the engine is engine-independent):
 //
-//	listener ─▶ routes (atomic.Pointer, no lock) ─▶ checks ─▶ RuleSet.Match
+//	listener ─▶ routes (atomic.Pointer, no lock) ─▶ desync mitigation
+//	  ─▶ checks ─▶ RuleSet.Match
 //	  ─▶ action: fixed-response | redirect | forward
 //	       forward ─▶ group (weights, AWSALBTG) ─▶ target (AWSALB, Selector)
 //	               ─▶ applyOutbound ─▶ engine forward ─▶ statusError on failure

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"net/http/httputil"
 	"net/netip"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -70,6 +72,10 @@ type Outbound struct {
 	// target connection may go without data before the request fails with
 	// 504 (§4.6). Zero means 60 s.
 	IdleTimeout time.Duration
+	// Close asks for the target connection to be closed after this
+	// request ("Connection: close"), as desync mitigation does after an
+	// Ambiguous request (§5.3).
+	Close bool
 }
 
 // Result is the outcome of a forward.
@@ -125,27 +131,143 @@ type stdForward struct {
 }
 
 // newServer implements Engine: an http.Server whose ReadHeaderTimeout and
-// IdleTimeout are the load balancer's idle timeout (§4.6).
+// IdleTimeout are the load balancer's idle timeout (§4.6), serving
+// connections wrapped in stdConn so that the error responses net/http
+// writes itself become ELB pages.
 func (e *StdEngine) newServer(p *Proxy, key string, idle time.Duration) listenerServer {
+	count := p.connState(key)
 	srv := &http.Server{
 		Handler:           &listenerHandler{p: p, e: e, key: key},
 		ReadHeaderTimeout: idle,
 		IdleTimeout:       idle,
 		ErrorLog:          discardLogger,
-		ConnState:         p.connState(key),
+		ConnState: func(c net.Conn, st http.ConnState) {
+			if sc, ok := c.(*stdConn); ok && st == http.StateIdle {
+				sc.busy.Store(false) // the response is flushed
+			}
+			count(c, st)
+		},
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			return context.WithValue(ctx, stdConnKey{}, c)
+		},
 	}
 	srv.SetKeepAlivesEnabled(true)
-	return stdServer{srv}
+	return stdServer{Server: srv, p: p, key: key}
 }
 
 // stdServer adapts http.Server to listenerServer.
-type stdServer struct{ *http.Server }
+type stdServer struct {
+	*http.Server
+	p   *Proxy
+	key string
+}
 
 func (s stdServer) Serve(ln net.Listener) error {
-	if err := s.Server.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+	if err := s.Server.Serve(stdListener{ln, s}); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
+}
+
+// stdListener wraps every accepted connection in a stdConn.
+type stdListener struct {
+	net.Listener
+	s stdServer
+}
+
+func (l stdListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &stdConn{Conn: c, s: l.s}, nil
+}
+
+// stdConnKey carries a request's *stdConn in its context (ConnContext).
+type stdConnKey struct{}
+
+// stdConn is a client connection of a StdEngine listener. net/http
+// answers a request it cannot parse (malformed request line or headers,
+// conflicting Content-Length, an unsupported Transfer-Encoding: the desync
+// classes of desync.go) by writing a plain-text response straight to the
+// connection, before and without any handler; stdConn replaces that
+// response with the ELB page ALB sends (§2.2, §2.3) and records it like
+// FastEngine's serveError does.
+//
+// Such a response is recognised by its exact shape (status line, then
+// net/http's fixed "Content-Type: text/plain; charset=utf-8" and
+// "Connection: close", no Date), and only while no handler response is
+// in progress on the connection: busy is set when ServeHTTP starts and
+// cleared when net/http marks the connection idle, after the handler's
+// response is flushed, so a body that happens to hold those bytes is
+// never touched. A hijacked connection stays busy.
+type stdConn struct {
+	net.Conn
+	s    stdServer
+	busy atomic.Bool
+}
+
+// netHTTPErrorHeaders follow the status line of every response net/http
+// writes for a request it refused (net/http server.go, conn.serve).
+const netHTTPErrorHeaders = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+
+func (c *stdConn) Write(b []byte) (int, error) {
+	if c.busy.Load() {
+		return c.Conn.Write(b)
+	}
+	code, ok := netHTTPErrorStatus(b)
+	if !ok {
+		return c.Conn.Write(b)
+	}
+	if code == http.StatusRequestHeaderFieldsTooLarge {
+		code = http.StatusBadRequest // §2.2: ALB answers oversized headers with 400
+	}
+	if _, err := c.Conn.Write(elbPageResponse(code, c.s.p.now())); err != nil {
+		return 0, err
+	}
+	c.s.p.refused(c.s.key, remoteAddrPort(c.RemoteAddr()), code, Classification{})
+	return len(b), nil
+}
+
+// CloseWrite half-closes the connection, as net/http does (through
+// *net.TCPConn) before closing one whose client may still be sending.
+func (c *stdConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// netHTTPErrorStatus reports whether b is an error response net/http
+// wrote for a request it refused, and its status.
+func netHTTPErrorStatus(b []byte) (int, bool) {
+	const prefix = "HTTP/1.1 "
+	if len(b) < len(prefix)+3 || string(b[:len(prefix)]) != prefix {
+		return 0, false
+	}
+	end := bytes.Index(b, []byte("\r\n"))
+	if end < 0 || !bytes.HasPrefix(b[end:], []byte(netHTTPErrorHeaders)) {
+		return 0, false
+	}
+	code, err := strconv.Atoi(string(b[len(prefix) : len(prefix)+3]))
+	if err != nil || code < 400 || code > 599 {
+		return 0, false
+	}
+	return code, true
+}
+
+// elbPageResponse renders a whole ELB error response (§2.3) with ALB's
+// reason phrase, for a connection about to close.
+func elbPageResponse(code int, now time.Time) []byte {
+	body := errorPage(code)
+	status := strconv.Itoa(code)
+	if r := reasonPhrases[code]; r != "" {
+		status += " " + r
+	}
+	out := make([]byte, 0, 160+len(body))
+	out = append(out, "HTTP/1.1 "+status+"\r\nServer: awselb/2.0\r\nDate: "+now.UTC().Format(http.TimeFormat)+
+		"\r\nContent-Type: text/html\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\nConnection: close\r\n\r\n"...)
+	return append(out, body...)
 }
 
 // Forward sends r to out.Target and streams the response to w (see
@@ -220,6 +342,7 @@ func (e *StdEngine) newReverseProxy(idle time.Duration) *httputil.ReverseProxy {
 			pr.Out.URL.Host = f.out.Target.String()
 			pr.Out.Host = f.out.Host
 			pr.Out.Header = f.out.Header
+			pr.Out.Close = f.out.Close
 			f.sent = time.Now()
 		},
 		Transport:     tr,

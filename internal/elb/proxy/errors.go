@@ -102,6 +102,7 @@ var (
 	serverHeader        = []string{"awselb/2.0"}
 	contentTypeHTML     = []string{"text/html"}
 	connectionKeepAlive = []string{"keep-alive"}
+	connectionClose     = []string{"close"}
 )
 
 // statusError maps the reason a forwarded request failed before the

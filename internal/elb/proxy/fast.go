@@ -298,7 +298,11 @@ func (s *fastServer) connState(c net.Conn, st fasthttp.ConnState) {
 
 // serveError answers a request fasthttp could not parse with the ELB page
 // ALB sends: 501 for an unsupported Transfer-Encoding (§2.2), 408 for a
-// request not received within the idle timeout, 400 otherwise.
+// request not received within the idle timeout, 400 otherwise (§2.2; for
+// the desync classes fasthttp refuses itself, see desync.go), and closes
+// the connection. The request is counted and access-logged (§6: malformed
+// requests are logged), with the desync classification the parse error
+// pins down, if any (parseErrorClass).
 func (s *fastServer) serveError(ctx *fasthttp.RequestCtx, err error) {
 	code := http.StatusBadRequest
 	var ne net.Error
@@ -309,11 +313,40 @@ func (s *fastServer) serveError(ctx *fasthttp.RequestCtx, err error) {
 		code = http.StatusRequestTimeout
 	}
 	writeELBFast(&ctx.Response, code)
+	closeFastClient(ctx)
+	s.p.refused(s.key, remoteAddrPort(ctx.RemoteAddr()), code, parseErrorClass(err))
+}
+
+// parseErrorClass returns the desync classification of a request fasthttp
+// refused, for the access log and the non-compliant count, where its error
+// names the cause (the messages are not matched: only the sentinels
+// fasthttp wraps). A repeated Content-Length is logged as
+// MultipleContentLength even when the values agree (fasthttp does not say
+// which), and an unsupported Transfer-Encoding as BadTransferEncoding
+// whatever fasthttp's cause (also a second Transfer-Encoding line, or one
+// on HTTP/1.0, which ALB would call MultipleTransferEncodingChunked or
+// UndefinedTransferEncodingSemantics). Other parse errors are left
+// unclassified ("-").
+func parseErrorClass(err error) Classification {
+	r := ReasonCompliant
+	switch {
+	case errors.Is(err, fasthttp.ErrDuplicateContentLength):
+		r = ReasonMultipleContentLength
+	case errors.Is(err, fasthttp.ErrNonNumericChars):
+		r = ReasonBadContentLength
+	case errors.Is(err, fasthttp.ErrUnsupportedTransferEncoding):
+		r = ReasonBadTransferEncoding
+	case errors.Is(err, fasthttp.ErrUnsupportedRequestMethod), errors.Is(err, fasthttp.ErrMissingRequestMethod):
+		r = ReasonBadMethod
+	}
+	return Classification{Class: r.Class(), Reason: r}
+}
+
+// closeFastClient makes fasthttp close the client connection after the
+// response, replacing the "Connection: keep-alive" of an ELB page.
+func closeFastClient(ctx *fasthttp.RequestCtx) {
 	ctx.Response.Header.Del("Connection")
 	ctx.SetConnectionClose()
-	if lr := s.p.routes.Load().listeners[s.key]; lr != nil && lr.metrics != nil {
-		lr.metrics.record(code)
-	}
 }
 
 // b2s returns b as a string without copying; it is valid while b is.
@@ -431,6 +464,11 @@ func (s *fastServer) serve(ctx *fasthttp.RequestCtx) {
 		userAgent: b2s(h.UserAgent()), size: fastRequestSize(h), client: client,
 		cookieLines: peekStrings(f.cookies[:0], h, "Cookie"), xff: peekStrings(f.xff[:0], h, "X-Forwarded-For"),
 	}
+	if lr != nil {
+		// The header block as received: fasthttp keeps the wire bytes
+		// (before any folding or name normalisation) for RawHeaders.
+		in.desync = Classify(in.method, in.uri, in.proto, b2s(h.RawHeaders()))
+	}
 	logging := lr != nil && p.logs.enabled(lr)
 	if logging {
 		in.method, in.host, in.uri = strings.Clone(in.method), strings.Clone(in.host), strings.Clone(in.uri)
@@ -463,6 +501,9 @@ func (s *fastServer) serve(ctx *fasthttp.RequestCtx) {
 		s.forward(ctx, f, &in, &d, client, now)
 		return
 	}
+	if d.closeClient {
+		closeFastClient(ctx)
+	}
 	f.rec.status = resp.StatusCode()
 	f.rec.sent = int64(len(resp.Body()))
 	f.release()
@@ -479,7 +520,7 @@ func (s *fastServer) forward(ctx *fasthttp.RequestCtx, f *fastForward, in *inbou
 	d.u.state.beginFlight(&f.flight)
 
 	upgrade := h.ConnectionUpgrade() && len(h.Peek("Upgrade")) > 0
-	closeAfter := h.ConnectionClose()
+	closeAfter := h.ConnectionClose() || d.closeClient
 
 	// The outbound request is a copy: the received one stays as the client
 	// sent it (STYLE §6.9, ProxyRequest{In, Out}).
@@ -494,6 +535,11 @@ func (s *fastServer) forward(ctx *fasthttp.RequestCtx, f *fastForward, in *inbou
 	}
 	if !oh.IsHTTP11() {
 		oh.SetProtocol("HTTP/1.1") // ALB speaks HTTP/1.1 to targets
+	}
+	if d.closeTarget && !upgrade {
+		// Desync mitigation: "Connection: close" to the target, and the
+		// HostClient closes the connection after the response (§5.3).
+		oh.SetConnectionClose()
 	}
 	out.UseHostHeader = true
 	if cl := h.ContentLength(); cl != 0 {
@@ -532,7 +578,7 @@ func (s *fastServer) forward(ctx *fasthttp.RequestCtx, f *fastForward, in *inbou
 			f.rec.sent = int64(len(resp.Body()))
 		}
 		if closeAfter {
-			ctx.SetConnectionClose()
+			closeFastClient(ctx)
 		}
 		f.release()
 		return
@@ -540,7 +586,7 @@ func (s *fastServer) forward(ctx *fasthttp.RequestCtx, f *fastForward, in *inbou
 	tr.Header.CopyTo(&resp.Header)
 	stripResponseHop(&resp.Header)
 	if closeAfter {
-		ctx.SetConnectionClose()
+		closeFastClient(ctx)
 	}
 	for _, c := range d.cookies {
 		resp.Header.Add("Set-Cookie", c)

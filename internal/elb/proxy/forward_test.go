@@ -179,8 +179,8 @@ func TestRequestChecks(t *testing.T) {
 		})
 		t.Run("TransferEncoding501", func(t *testing.T) {
 			// §2.2: a Transfer-Encoding other than chunked is refused. With
-			// the std engine net/http answers before the handler runs, so
-			// only the status is ALB's (the body is net/http's).
+			// the std engine net/http answers before the handler runs, and
+			// stdConn turns its answer into the ELB page.
 			c, err := net.Dial("tcp", strings.TrimPrefix(h.url(80), "http://"))
 			if err != nil {
 				t.Fatal(err)

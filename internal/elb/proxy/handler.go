@@ -3,9 +3,12 @@ package proxy
 import (
 	"bufio"
 	"context"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ecslocal/ecslocal/internal/elb"
@@ -31,6 +34,9 @@ type listenerHandler struct {
 //	                    Selector) ─▶ outbound headers ─▶ StdEngine.Forward
 //	                    └ failure before headers ─▶ statusError ─▶ ELB page
 func (h *listenerHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	if sc, ok := r.Context().Value(stdConnKey{}).(*stdConn); ok {
+		sc.busy.Store(true) // a handler response is in progress (stdConn)
+	}
 	p := h.p
 	now := p.now()
 	rt := p.routes.Load()
@@ -39,6 +45,9 @@ func (h *listenerHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	in := inbound{
 		method: r.Method, host: r.Host, uri: r.RequestURI, proto: r.Proto, remote: r.RemoteAddr,
 		userAgent: r.UserAgent(), size: requestSize(r), cookieLines: r.Header["Cookie"], xff: r.Header["X-Forwarded-For"],
+	}
+	if lr != nil {
+		in.desync = classifyStd(r)
 	}
 	rec := newLogRecord(&in, now)
 	defer func() {
@@ -50,6 +59,7 @@ func (h *listenerHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		ri = elb.NewRequestInfo(r, lr.proto, lr.port)
 	}
 	d := p.decide(rt, lr, &in, &ri, now, &rec)
+	w.closeConn = d.closeClient
 	switch {
 	case d.errCode != 0:
 		writeELBError(w, d.errCode)
@@ -100,6 +110,8 @@ func (h *listenerHandler) forward(w http.ResponseWriter, r *http.Request, lr *li
 		Host:        outboundHost(r.Host, lr.port, lr.attrs.PreserveHostHeader),
 		Header:      header,
 		IdleTimeout: lr.attrs.IdleTimeout(),
+		// Not on an upgrade: its target connection is the upgraded one.
+		Close: d.closeTarget && r.Header.Get("Upgrade") == "",
 	}
 	rec.dispatched = p.now()
 	res := h.e.Forward(w, r.WithContext(ctx), out)
@@ -154,13 +166,21 @@ func (p *Proxy) pickTarget(d *decision, in *inbound, g *groupRoute, now time.Tim
 
 // responseRecorder records the status and the bytes sent for the access
 // log. Unwrap lets http.ResponseController reach Flush and Hijack.
+// closeConn makes net/http close the client connection after the
+// response (desync mitigation, §5.3).
 type responseRecorder struct {
 	http.ResponseWriter
-	status int
-	sent   int64
+	status    int
+	sent      int64
+	closeConn bool
 }
 
 func (w *responseRecorder) WriteHeader(code int) {
+	if w.closeConn && code >= 200 {
+		// net/http closes the connection after a response that says so;
+		// never on a 101, whose connection is the upgraded one.
+		w.Header()["Connection"] = connectionClose
+	}
 	if w.status == 0 && code >= 200 || code == http.StatusSwitchingProtocols {
 		w.status = code
 	}
@@ -170,6 +190,9 @@ func (w *responseRecorder) WriteHeader(code int) {
 func (w *responseRecorder) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
+		if w.closeConn {
+			w.Header()["Connection"] = connectionClose
+		}
 	}
 	n, err := w.ResponseWriter.Write(b)
 	w.sent += int64(n)
@@ -203,4 +226,23 @@ func requestSize(r *http.Request) int64 {
 		n += r.ContentLength
 	}
 	return n
+}
+
+// classifyStd classifies a request net/http has parsed (§5.3). net/http
+// hands over a canonicalised r.Header with its own repairs applied, so
+// some classes cannot be seen here (see desync.go). The framing headers
+// it moved out of r.Header are put back as fields: r.TransferEncoding as
+// one Transfer-Encoding line. Fields are visited in name order so the
+// reason among equally severe ones does not depend on map order.
+func classifyStd(r *http.Request) Classification {
+	var s desyncScan
+	for _, k := range slices.Sorted(maps.Keys(r.Header)) {
+		for _, v := range r.Header[k] {
+			s.field(k, v)
+		}
+	}
+	if len(r.TransferEncoding) > 0 {
+		s.field("Transfer-Encoding", strings.Join(r.TransferEncoding, ", "))
+	}
+	return s.finish(r.Method, r.RequestURI, r.Proto)
 }

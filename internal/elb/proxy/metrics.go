@@ -33,6 +33,9 @@ var (
 		}
 		return d
 	}()
+	descNonCompliant = prometheus.NewDesc(metricPrefix+"desync_mitigation_mode_non_compliant_request_count_total",
+		"DesyncMitigationMode_NonCompliant_Request_Count: requests that do not comply with RFC 7230 (desync classification other than Compliant).",
+		[]string{"load_balancer"}, nil)
 	descActive = prometheus.NewDesc(metricPrefix+"active_connection_count",
 		"ActiveConnectionCount: client connections open to the load balancer.", []string{"load_balancer"}, nil)
 	descHealthy = prometheus.NewDesc(metricPrefix+"healthy_host_count",
@@ -49,6 +52,8 @@ type lbMetrics struct {
 	elb4xx   atomic.Uint64
 	elb5xx   atomic.Uint64
 	active   atomic.Int64
+	// nonCompliant counts requests classified other than Compliant (§5.3).
+	nonCompliant atomic.Uint64
 }
 
 // tgMetrics are the counters of one target group behind one load balancer.
@@ -160,6 +165,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descRequestCount, prometheus.CounterValue, float64(lm.requests.Load()), lm.id)
 		ch <- prometheus.MustNewConstMetric(descELB4XX, prometheus.CounterValue, float64(lm.elb4xx.Load()), lm.id)
 		ch <- prometheus.MustNewConstMetric(descELB5XX, prometheus.CounterValue, float64(lm.elb5xx.Load()), lm.id)
+		ch <- prometheus.MustNewConstMetric(descNonCompliant, prometheus.CounterValue, float64(lm.nonCompliant.Load()), lm.id)
 		ch <- prometheus.MustNewConstMetric(descActive, prometheus.GaugeValue, float64(lm.active.Load()), lm.id)
 	}
 	for _, tm := range m.tgs {

@@ -252,6 +252,7 @@ func (p *Proxy) compile(s *elb.Snapshot) *routes {
 			protoValue: strings.ToLower(string(ls.Listener.Protocol)),
 			portValue:  strconv.Itoa(ls.Listener.Port),
 			needHeader: rulesNeedHeader(ls),
+			desync:     parseDesyncMode(ls.LoadBalancer.Attributes.DesyncMitigationMode),
 		}
 		for _, r := range ls.Rules.Rules() {
 			a := terminalAction(r)

@@ -34,6 +34,8 @@ type listenerRoute struct {
 	// needHeader is set when a rule has an http-header condition: only
 	// then does an engine build RequestInfo.Header.
 	needHeader bool
+	// desync is the load balancer's desync mitigation mode (§5.3).
+	desync desyncMode
 }
 
 // rulesNeedHeader reports whether any rule of ls matches on a header.
