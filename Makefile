@@ -43,6 +43,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzHandle$$' -fuzztime 5000x ./internal/awsapi/ecsapi
 	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime 20000x ./internal/awsapi
 	$(GO) test -run '^$$' -fuzz '^FuzzMatchPattern$$' -fuzztime $(FUZZTIME) ./internal/elb
+	$(GO) test -run '^$$' -fuzz '^FuzzClassify$$' -fuzztime 20000x ./internal/elb/proxy
 	$(GO) test -run '^$$' -fuzz '^FuzzParseExpression$$' -fuzztime $(FUZZTIME) ./internal/ecs
 	$(GO) test -run '^$$' -fuzz '^FuzzPlan$$' -fuzztime 20000x ./internal/cfn
 
