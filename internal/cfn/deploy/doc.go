@@ -6,10 +6,11 @@
 // It imports the template engine (internal/cfn) and, for the input and
 // output types of the ELB interface only, internal/elb and
 // internal/elb/control; it must not import ecs, awsapi or cmd. The control
-// planes are reached through interfaces defined here (ELB, ECS, Instances)
-// that cmd/ecslocal wires to the in-process implementations (STYLE.md §2):
-// *control.Control satisfies ELB as it is; ECS and Instances await the ECS
-// control plane.
+// planes are reached through interfaces defined here (ELB, ECS, Instances,
+// LogGroups) that cmd/ecslocal wires to the in-process implementations
+// (STYLE.md §2): *control.Control satisfies ELB as it is, ECS and
+// Instances are adapted to the ECS control plane in cmd, and LogGroupDir
+// (logs.go) is the local CloudWatch Logs store of LogGroups.
 //
 // Handlers (handler.go) are per resource type: Create returns the physical
 // id (what Ref returns) and the Fn::GetAtt attributes, Update changes a
@@ -17,8 +18,9 @@
 // and Replacement gives the "Update requires" behaviour of each property
 // for change sets. NewHandlers builds them all: recorded ones (EC2
 // networking, IAM, ECR, Application Auto Scaling, launch templates and
-// configurations, log groups: realistic ids, no effect), the ELBv2 ones
-// over ELB, and the ECS and Auto Scaling ones over ECS and Instances.
+// configurations: realistic ids, no effect), the ELBv2 ones over ELB, the
+// ECS and Auto Scaling ones over ECS and Instances, and log groups over
+// LogGroups (recorded when there is none).
 //
 // Stack life cycle (stack statuses are CloudFormation's):
 //

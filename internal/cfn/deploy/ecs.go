@@ -295,12 +295,33 @@ func (h *clusterHandler) Update(_ context.Context, req *Request) (*Result, error
 	return &Result{Attributes: req.Attributes}, nil
 }
 
+// clusterTasksWait bounds how long Delete waits for the last tasks of a
+// cluster to reach STOPPED. On AWS a stack's cluster is deleted after its
+// Auto Scaling group, whose instances take minutes to terminate; their
+// tasks, already STOPPING when the service became INACTIVE, stop in that
+// time. Locally instances terminate at once, so the tasks may still be
+// stopping (at most the largest stopTimeout, 120 s, after their SIGTERM)
+// when the cluster's turn comes.
+const clusterTasksWait = 10 * time.Minute
+
+// Delete deletes the cluster. While it still holds tasks that are
+// stopping (ClusterContainsTasksException), it retries for up to
+// clusterTasksWait; any other refusal fails at once, as CloudFormation
+// reports it.
 func (h *clusterHandler) Delete(ctx context.Context, req *Request) error {
-	_, err := h.ecs.DeleteCluster(ctx, &DeleteClusterInput{Cluster: req.PhysicalID})
-	if errorCodeIs(err, "ClusterNotFoundException") {
-		return nil
+	deadline := req.Clock.Now().Add(clusterTasksWait)
+	for {
+		_, err := h.ecs.DeleteCluster(ctx, &DeleteClusterInput{Cluster: req.PhysicalID})
+		switch {
+		case err == nil, errorCodeIs(err, "ClusterNotFoundException"):
+			return nil
+		case !errorCodeIs(err, "ClusterContainsTasksException") || !req.Clock.Now().Before(deadline):
+			return ecsErr(err)
+		}
+		if err := sleep(ctx, req.Clock, h.poll); err != nil {
+			return err
+		}
 	}
-	return ecsErr(err)
 }
 
 // errorCodeIs reports whether err carries the AWS error code, through an
@@ -770,6 +791,9 @@ type HandlerOptions struct {
 	// AWS::AutoScaling::AutoScalingGroup.
 	ECS       ECS
 	Instances Instances
+	// Logs backs AWS::Logs::LogGroup (NewLogGroupDir). Nil means log
+	// groups are recorded only.
+	Logs LogGroups
 	// PollInterval is the pause between stabilization checks. Zero means
 	// 5s (of the stack's Clock).
 	PollInterval time.Duration
@@ -780,10 +804,14 @@ type HandlerOptions struct {
 
 // NewHandlers returns every handler: the recorded ones (EC2 networking,
 // IAM, ECR, Application Auto Scaling, launch templates and
-// configurations, log groups) and those the given control planes back.
+// configurations, and log groups without Logs) and those the given
+// control planes back.
 func NewHandlers(o HandlerOptions) Handlers {
 	store := &launchStore{data: map[string]map[string]any{}, version: map[string]int{}}
 	hs := recordedHandlers(store)
+	if o.Logs != nil {
+		hs["AWS::Logs::LogGroup"] = &logGroupHandler{o.Logs}
+	}
 	if o.ELB != nil {
 		for t, h := range elbHandlers(o.ELB) {
 			hs[t] = h

@@ -2,10 +2,13 @@ package deploy
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ecslocal/ecslocal/internal/elb/control"
 )
@@ -403,5 +406,77 @@ Resources:
 	tgs, _ := h.elb.DescribeTargetGroups(context.Background(), &control.DescribeTargetGroupsInput{Names: []string{"fixed"}})
 	if len(tgs.TargetGroups) != 1 || tgs.TargetGroups[0].Port != 80 {
 		t.Errorf("target group after rollback %+v", tgs)
+	}
+}
+
+// stoppingTasksECS refuses DeleteCluster with code while busy is above
+// zero, counting it down on each call, as a cluster whose last tasks are
+// stopping does.
+type stoppingTasksECS struct {
+	*fakeECS
+	code  string
+	busy  int
+	tries int
+}
+
+func (e *stoppingTasksECS) DeleteCluster(ctx context.Context, in *DeleteClusterInput) (*ECSCluster, error) {
+	e.mu.Lock()
+	e.tries++
+	refuse := e.busy > 0
+	e.busy--
+	e.mu.Unlock()
+	if refuse {
+		return nil, fmt.Errorf("%s: The Cluster cannot be deleted.", e.code)
+	}
+	return e.fakeECS.DeleteCluster(ctx, in)
+}
+
+func TestClusterDeleteWaitsForStoppingTasks(t *testing.T) {
+	t.Parallel()
+	const tmpl = "Resources:\n  C:\n    Type: AWS::ECS::Cluster\n    Properties:\n      ClusterName: c\n"
+	for _, tt := range []struct {
+		name, code string
+		busy       int
+		want       StackStatus
+		tries      int
+	}{
+		// Tasks still stopping: the delete retries until they stopped.
+		{"StoppingTasks", "ClusterContainsTasksException", 3, StackStatusDeleteComplete, 4},
+		// Tasks that never stop: the wait is bounded (10 minutes at the
+		// 5 s poll), then the delete fails with ECS's refusal.
+		{"TasksNeverStop", "ClusterContainsTasksException", 1 << 20, StackStatusDeleteFailed, 121},
+		// Any other refusal fails at once, as on AWS.
+		{"Services", "ClusterContainsServicesException", 1, StackStatusDeleteFailed, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := &stoppingTasksECS{fakeECS: newFakeECS(), code: tt.code}
+			clk := &testClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+			s := New(Options{Handlers: NewHandlers(HandlerOptions{ECS: e}), Region: "us-east-1", AccountID: "123456789012",
+				Clock: clk, Now: clk.Now, Logger: slog.New(slog.DiscardHandler)})
+			t.Cleanup(func() { s.Close() })
+			h := &harness{Stacks: s, log: &callLog{}}
+			st := h.create(t, "cl", tmpl)
+			e.mu.Lock()
+			e.busy = tt.busy
+			e.mu.Unlock()
+			if err := h.DeleteStack(context.Background(), "cl"); err != nil {
+				t.Fatal(err)
+			}
+			got := h.wait(t, st.StackID)
+			if got.StackStatus != tt.want {
+				t.Fatalf("%s %s; want %s", got.StackStatus, got.StackStatusReason, tt.want)
+			}
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			if e.tries != tt.tries {
+				t.Errorf("%d DeleteCluster calls; want %d", e.tries, tt.tries)
+			}
+			if tt.want == StackStatusDeleteFailed && !slices.ContainsFunc(h.events(t, st.StackID), func(ev string) bool {
+				return strings.HasPrefix(ev, "C DELETE_FAILED") && strings.Contains(ev, tt.code)
+			}) {
+				t.Errorf("events %q; want C DELETE_FAILED naming %s", h.events(t, st.StackID), tt.code)
+			}
+		})
 	}
 }
