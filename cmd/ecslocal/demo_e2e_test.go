@@ -15,6 +15,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 )
 
 // buildForum builds the forum binary the process driver runs for api:v1.
@@ -62,9 +69,9 @@ func children(pid int, exe string) []int {
 }
 
 // TestReferenceSystem is the reference system end to end, for real:
-// `ecslocal up --time-scale 0.05` creates the cluster, two container
-// instances, the ALB, the target group, the task definition and the
-// service; the forum runs as a process task; every reference URL answers
+// `ecslocal up --time-scale 0.05` deploys the stacks of cluster.yml and
+// api.yml (the cluster, two container instances, the ALB, the target
+// group, the task definition and the service); the forum runs as a process task; every reference URL answers
 // through the ALB; a task killed with SIGKILL is replaced and the ALB serves
 // again without manual action; SIGTERM stops everything and exits 0.
 func TestReferenceSystem(t *testing.T) {
@@ -137,6 +144,10 @@ func TestReferenceSystem(t *testing.T) {
 		}
 	}
 
+	// The demo is the two templates of deploy/cloudformation, deployed as
+	// the reference system.
+	checkDemoSystem(t, in.endpoint)
+
 	// kill -9 the task: its forum master, a child of ecslocal.
 	tasks := children(in.cmd.Process.Pid, forum)
 	if len(tasks) != 1 {
@@ -168,5 +179,96 @@ func TestReferenceSystem(t *testing.T) {
 	}
 	if alive(replacement) {
 		t.Errorf("task process %d still running after ecslocal exited", replacement)
+	}
+}
+
+// checkDemoSystem checks, through the SDKs as any client would, that the
+// demo is the two stacks of deploy/cloudformation deployed as the
+// reference system: the stacks are complete, and the ALB, listener, rule,
+// target group, task definition and service are what the README lists.
+func checkDemoSystem(t *testing.T, endpoint string) {
+	t.Helper()
+	ctx := context.Background()
+	creds := credentials.NewStaticCredentialsProvider(DefaultAccessKeyID, DefaultSecretAccessKey, "")
+	cf := cloudformation.New(cloudformation.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: creds})
+	lbc := elbv2.New(elbv2.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: creds})
+	c := ecsClient(endpoint)
+	for _, name := range []string{"ecslocal-cluster", "ecslocal-api"} {
+		out, err := cf.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
+		if err != nil || len(out.Stacks) != 1 || out.Stacks[0].StackStatus != cftypes.StackStatusCreateComplete {
+			t.Fatalf("stack %s: %+v, %v; want CREATE_COMPLETE", name, out, err)
+		}
+	}
+
+	lbs, err := lbc.DescribeLoadBalancers(ctx, &elbv2.DescribeLoadBalancersInput{Names: []string{"demo"}})
+	if err != nil || len(lbs.LoadBalancers) != 1 || lbs.LoadBalancers[0].Scheme != "internet-facing" {
+		t.Fatalf("load balancer demo: %+v, %v", lbs, err)
+	}
+	lb := lbs.LoadBalancers[0].LoadBalancerArn
+	attrs, err := lbc.DescribeLoadBalancerAttributes(ctx, &elbv2.DescribeLoadBalancerAttributesInput{LoadBalancerArn: lb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idle := ""
+	for _, a := range attrs.Attributes {
+		if aws.ToString(a.Key) == "idle_timeout.timeout_seconds" {
+			idle = aws.ToString(a.Value)
+		}
+	}
+	if idle != "30" {
+		t.Errorf("idle timeout of demo: %q; want 30", idle)
+	}
+	tgs, err := lbc.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{Names: []string{"api"}})
+	if err != nil || len(tgs.TargetGroups) != 1 {
+		t.Fatalf("target group api: %+v, %v", tgs, err)
+	}
+	tg := tgs.TargetGroups[0]
+	if got := fmt.Sprintf("%s %d %s %d/%d/%d/%d", tg.Protocol, aws.ToInt32(tg.Port), aws.ToString(tg.HealthCheckPath), aws.ToInt32(tg.HealthCheckIntervalSeconds),
+		aws.ToInt32(tg.HealthCheckTimeoutSeconds), aws.ToInt32(tg.HealthyThresholdCount), aws.ToInt32(tg.UnhealthyThresholdCount)); got != "HTTP 80 / 6/5/2/2" {
+		t.Errorf("target group api: %s; want HTTP 80 / 6/5/2/2", got)
+	}
+	ls, err := lbc.DescribeListeners(ctx, &elbv2.DescribeListenersInput{LoadBalancerArn: lb})
+	if err != nil || len(ls.Listeners) != 1 || aws.ToInt32(ls.Listeners[0].Port) != 80 || ls.Listeners[0].Protocol != "HTTP" {
+		t.Fatalf("listeners of demo: %+v, %v; want one HTTP:80", ls, err)
+	}
+	rules, err := lbc.DescribeRules(ctx, &elbv2.DescribeRulesInput{ListenerArn: ls.Listeners[0].ListenerArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forwards := 0
+	for _, r := range rules.Rules {
+		for _, a := range r.Actions {
+			if a.Type == "forward" && aws.ToString(a.TargetGroupArn) == aws.ToString(tg.TargetGroupArn) {
+				forwards++
+				if p := aws.ToString(r.Priority); p != "50000" {
+					t.Errorf("the rule forwarding to api has priority %s; want 50000 (after any other service's rules)", p)
+				}
+			}
+		}
+	}
+	if forwards != 1 {
+		t.Errorf("%d rules forward to target group api; want 1: %+v", forwards, rules.Rules)
+	}
+
+	td, err := c.DescribeTaskDefinition(ctx, &awsecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String("api")})
+	if err != nil || len(td.TaskDefinition.ContainerDefinitions) != 1 {
+		t.Fatalf("task definition api: %+v, %v", td, err)
+	}
+	cd := td.TaskDefinition.ContainerDefinitions[0]
+	if len(cd.PortMappings) != 1 {
+		t.Fatalf("container api: port mappings %+v; want one", cd.PortMappings)
+	}
+	if got := fmt.Sprintf("%s %s cpu %d memory %d port %d host %d essential %t", aws.ToString(cd.Name), aws.ToString(cd.Image), cd.Cpu, aws.ToInt32(cd.Memory),
+		aws.ToInt32(cd.PortMappings[0].ContainerPort), aws.ToInt32(cd.PortMappings[0].HostPort), aws.ToBool(cd.Essential)); got != "api api:v1 cpu 256 memory 256 port 3000 host 0 essential true" {
+		t.Errorf("task definition api: %s; want api api:v1 cpu 256 memory 256 port 3000 host 0 essential true", got)
+	}
+	svcs, err := c.DescribeServices(ctx, &awsecs.DescribeServicesInput{Cluster: aws.String(demoCluster), Services: []string{demoService}})
+	if err != nil || len(svcs.Services) != 1 {
+		t.Fatalf("service api: %+v, %v", svcs, err)
+	}
+	s := svcs.Services[0]
+	if s.DesiredCount != 1 || s.LaunchType != "EC2" || len(s.LoadBalancers) != 1 || aws.ToString(s.LoadBalancers[0].ContainerName) != "api" ||
+		aws.ToInt32(s.LoadBalancers[0].ContainerPort) != 3000 || aws.ToString(s.LoadBalancers[0].TargetGroupArn) != aws.ToString(tg.TargetGroupArn) {
+		t.Errorf("service api: desired %d, launch type %s, load balancers %+v; want 1, EC2, api:3000 → target group api", s.DesiredCount, s.LaunchType, s.LoadBalancers)
 	}
 }

@@ -4,9 +4,10 @@
 //
 // Usage:
 //
-//	ecslocal up [flags]     start the control planes, the ALB data plane and the API endpoint
-//	ecslocal status         show what a running `ecslocal up` runs
-//	ecslocal validate FILE  check a CloudFormation template and print what it would create
+//	ecslocal up [flags]                start the control planes, the ALB data plane and the API endpoint
+//	ecslocal status                    show what a running `ecslocal up` runs
+//	ecslocal logs [-f] TASK|SERVICE    print a task's output, or that of a service's tasks
+//	ecslocal validate FILE             check a CloudFormation template and print what it would create
 //	ecslocal version
 //
 // See `ecslocal up -h` for the flags.
@@ -37,6 +38,7 @@ const usage = `usage: ecslocal <command> [flags]
 commands:
   up        start the control planes, the ALB data plane and the AWS API endpoint
   status    show what a running ecslocal up runs (clusters, instances, services, tasks, targets)
+  logs      print the output of a task, or of a service's tasks, from a running ecslocal up (-f follows)
   validate  check a CloudFormation template and print what it would create
   version   print the version
 `
@@ -66,6 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return validate(args[1:], stdout, stderr)
 	case "status":
 		return status(ctx, args[1:], stdout, stderr)
+	case "logs":
+		return logs(ctx, args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "ecslocal", version)
 		return 0

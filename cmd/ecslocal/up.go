@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -129,9 +130,9 @@ func (u *Up) ParseFlags(args []string) error {
 	return nil
 }
 
-// Run runs until ctx is done, then stops everything in order: the API
-// endpoint, the listeners (letting requests in flight finish), the control
-// plane.
+// Run runs until ctx is done, then stops everything in order (see
+// shutdown): what places work, the listeners (letting requests in flight
+// finish), the tasks, and last the state.
 func (u *Up) Run(ctx context.Context) error {
 	c := u.Config
 	logger := slog.New(slog.NewTextHandler(u.Stderr, &slog.HandlerOptions{Level: c.LogLevel}))
@@ -179,6 +180,7 @@ func (u *Up) Run(ctx context.Context) error {
 		return err
 	}
 	agents := &agentSet{store: store}
+	taskLogDir := filepath.Join(c.StateDir, "tasks")
 	ecsControl, err := ecscontrol.New(ecscontrol.Options{
 		Store:     store,
 		Region:    c.Region,
@@ -197,7 +199,7 @@ func (u *Up) Run(ctx context.Context) error {
 			InstanceARN: ci.ContainerInstanceARN,
 			Driver:      taskDriver,
 			Reporter:    ecsControl.Reporter(),
-			LogDir:      filepath.Join(c.StateDir, "tasks"),
+			LogDir:      taskLogDir,
 			StateDir:    filepath.Join(c.StateDir, "agents", id),
 			HostIP:      ci.Address.String(),
 			Scale:       clock.Scale,
@@ -224,8 +226,16 @@ func (u *Up) Run(ctx context.Context) error {
 	registry.MustRegister(dataPlane.Collector())
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
+	verifier := &awsapi.Verifier{Credentials: creds}
+	mux.Handle("GET "+logsPath, &logServer{
+		Verifier: verifier,
+		Tasks:    ecsControl,
+		Dir:      taskLogDir,
+		Done:     ctx.Done(),
+		Logger:   logger.With("component", "logs"),
+	})
 	mux.Handle("/", &awsapi.Server{
-		Verifier: &awsapi.Verifier{Credentials: creds},
+		Verifier: verifier,
 		JSON:     []awsapi.JSONService{ecsapi.Service(ecsControl)},
 		Query: []awsapi.QueryService{
 			(&stsapi.Handler{AccountID: c.AccountID}).Service(),
@@ -252,8 +262,9 @@ func (u *Up) Run(ctx context.Context) error {
 	fmt.Fprintf(u.Stdout, "  aws --endpoint-url %s sts get-caller-identity\n", endpoint)
 	fmt.Fprintf(u.Stdout, "metrics: %s/metrics\n", endpoint)
 	demoErr := make(chan error, 1)
+	demoDone := c.NoDemo
 	if !c.NoDemo {
-		go func() { demoErr <- u.runDemo(ctx, ecsControl, elbControl, endpoint) }() // ends with ctx
+		go func() { demoErr <- u.runDemo(ctx, stacks, ecsControl, elbControl, endpoint) }() // ends with ctx; waited for below
 	}
 
 	select {
@@ -261,6 +272,7 @@ func (u *Up) Run(ctx context.Context) error {
 	case err := <-serveErr:
 		return fmt.Errorf("api endpoint: %w", err)
 	case err := <-demoErr:
+		demoDone = true
 		if err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
@@ -269,16 +281,73 @@ func (u *Up) Run(ctx context.Context) error {
 	logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	apiErr := api.Shutdown(shutdownCtx)
-	// Stop the tasks (SIGTERM, then SIGKILL after their stop timeout);
-	// process tasks cannot outlive ecslocal.
-	for _, a := range agents.all() {
-		if err := a.Kill(shutdownCtx); err != nil {
-			logger.Warn("stop tasks", "err", err)
-		}
-	}
-	proxyErr := dataPlane.Shutdown(shutdownCtx)
-	if err := errors.Join(apiErr, proxyErr); err != nil {
+	return shutdown(shutdownCtx, logger, shutdownSteps{
+		demo: func() {
+			if !demoDone {
+				<-demoErr
+			}
+		},
+		api:    api.Shutdown,
+		stacks: func() { _ = stacks.Close() },
+		loop:   func() { stopLoop(); <-ecsControl.WaitCh() },
+		alb:    dataPlane.Shutdown,
+		elb:    elbControl.Close,
+		tasks: func() {
+			// Every task gets its whole stop timeout (ECS allows up to
+			// 120 s) whatever the steps before took: a process task must
+			// not outlive ecslocal.
+			ctx, cancel := context.WithTimeout(context.Background(), clock.Scale(120*time.Second)+10*time.Second)
+			defer cancel()
+			var wg sync.WaitGroup
+			for _, a := range agents.all() {
+				wg.Go(func() { // ends when the agent's tasks stopped, or with ctx
+					if err := a.Kill(ctx); err != nil {
+						logger.Warn("stop tasks", "err", err)
+					}
+				})
+			}
+			wg.Wait()
+		},
+	})
+}
+
+// shutdownSteps are the parts of a running `up` that shutdown stops.
+type shutdownSteps struct {
+	demo   func()                          // waits for the demo's goroutine, which ends with Run's ctx
+	api    func(ctx context.Context) error // stops the API endpoint, letting calls in flight finish
+	stacks func()                          // cancels stack operations and waits for them
+	loop   func()                          // stops the ECS evaluation loop and waits for it
+	alb    func(ctx context.Context) error // closes the listeners, letting requests in flight finish
+	elb    func() error                    // stops the ALB's health checks and flushes its state
+	tasks  func()                          // stops every task and waits for it
+}
+
+// shutdown stops a running `up` in the order that keeps every request it
+// accepted whole and leaves nothing behind:
+//
+//  1. nothing asks for new work: the demo and the API endpoint stop, stack
+//     operations are cancelled, and the ECS loop stops, so no replacement
+//     is placed for the tasks stopped below (closed agents would refuse
+//     it and leave it PENDING);
+//  2. the ALB stops accepting connections and lets the requests in flight
+//     finish, while the targets they go to still run; then its health
+//     checks stop (the failures of the tasks stopped next are no news) and
+//     its state is flushed;
+//  3. the tasks stop (stop signal, SIGKILL after their stopTimeout): process
+//     tasks cannot outlive ecslocal;
+//  4. the ECS state is flushed, by Run's deferred closes.
+func shutdown(ctx context.Context, logger *slog.Logger, s shutdownSteps) error {
+	s.demo()
+	apiErr := s.api(ctx)
+	s.stacks()
+	s.loop()
+	logger.Debug("shutdown: ECS control loop stopped")
+	albErr := s.alb(ctx)
+	elbErr := s.elb()
+	logger.Debug("shutdown: listeners closed")
+	s.tasks()
+	logger.Debug("shutdown: tasks stopped")
+	if err := errors.Join(apiErr, albErr, elbErr); err != nil {
 		return fmt.Errorf("shut down: %w", err)
 	}
 	return nil

@@ -26,6 +26,10 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
+	if os.Getenv(testTaskEnv) != "" {
+		runTestTask(os.Getenv(testTaskEnv))
+		return
+	}
 	os.Exit(m.Run())
 }
 
