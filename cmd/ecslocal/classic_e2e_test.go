@@ -6,10 +6,15 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ecslocal/ecslocal/internal/cfn/deploy"
 )
 
 // classicTemplate is a classic ECS cluster template of the kind public
@@ -147,6 +152,21 @@ func TestClassicClusterTemplate(t *testing.T) {
 			t.Fatalf("the web service did not answer at %s within 60s: %v", url, err)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+
+	// The tasks' awslogs output lands in the stack's log group: one
+	// stream web/web/<task ID> per task, holding what the task printed.
+	stateDir := in.cmd.Args[slices.Index(in.cmd.Args, "--state-dir")+1]
+	logs := deploy.NewLogGroupDir(filepath.Join(stateDir, "logs"), nil)
+	streams, err := logs.Streams(out["LogGroupName"])
+	if err != nil || len(streams) != 2 {
+		t.Errorf("streams of %s: %q %v; want one per task", out["LogGroupName"], streams, err)
+	}
+	for _, st := range streams {
+		p, _ := logs.StreamPath(out["LogGroupName"], st, false)
+		if b, err := os.ReadFile(p); !strings.HasPrefix(st, "web/web/") || err != nil || !strings.Contains(string(b), "listening") {
+			t.Errorf("stream %s: %q %v; want the forum's start-up log", st, b, err)
+		}
 	}
 
 	// What the stack made, by logical id, to check it is gone after

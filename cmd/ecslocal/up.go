@@ -180,6 +180,7 @@ func (u *Up) Run(ctx context.Context) error {
 		return err
 	}
 	agents := &agentSet{store: store}
+	logGroups := deploy.NewLogGroupDir(filepath.Join(c.StateDir, "logs"), nil)
 	taskLogDir := filepath.Join(c.StateDir, "tasks")
 	ecsControl, err := ecscontrol.New(ecscontrol.Options{
 		Store:     store,
@@ -202,6 +203,7 @@ func (u *Up) Run(ctx context.Context) error {
 			LogDir:      taskLogDir,
 			StateDir:    filepath.Join(c.StateDir, "agents", id),
 			HostIP:      ci.Address.String(),
+			AWSLogs:     logGroups,
 			Scale:       clock.Scale,
 			Logger:      logger.With("component", "agent", "instance", id),
 		})
@@ -210,7 +212,7 @@ func (u *Up) Run(ctx context.Context) error {
 	// waits run on the scaled clock like every other AWS duration.
 	stacks := deploy.New(deploy.Options{
 		Handlers: deploy.NewHandlers(deploy.HandlerOptions{
-			ELB: elbControl, ECS: cfnECS{ecsControl}, Instances: cfnInstances{ecsControl},
+			ELB: elbControl, ECS: cfnECS{ecsControl}, Instances: cfnInstances{ecsControl}, Logs: logGroups,
 		}),
 		Region:    c.Region,
 		AccountID: c.AccountID,

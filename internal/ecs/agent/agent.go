@@ -41,6 +41,10 @@ type Config struct {
 	// caller persists Handles itself (or not at all).
 	StateDir string
 
+	// AWSLogs is where the output of containers whose log driver is
+	// awslogs also goes. Nil means only LogDir.
+	AWSLogs LogStreams
+
 	// HostIP is the address containers bind their host ports on: the
 	// instance's loopback address (ecs.ContainerInstance.Address). Reported
 	// networkBindings keep ECS's bindIP 0.0.0.0. Zero means 0.0.0.0.
@@ -86,6 +90,7 @@ func New(cfg Config) (*Agent, error) {
 		hostIP:      cfg.HostIP,
 		logDir:      cfg.LogDir,
 		stateDir:    cfg.StateDir,
+		awsLogs:     cfg.AWSLogs,
 	}
 	if env.now == nil {
 		env.now = time.Now
@@ -364,4 +369,9 @@ func (a *Agent) close() []*TaskRunner {
 		out = append(out, r)
 	}
 	return out
+}
+
+// LogStreams gives the file of a CloudWatch Logs stream.
+type LogStreams interface {
+	StreamPath(group, stream string, createGroup bool) (string, error)
 }

@@ -524,3 +524,60 @@ func TestShutdownDuringStart(t *testing.T) {
 		t.Errorf("statuses = %v; want only PENDING", st)
 	}
 }
+
+// groupDirs is a LogStreams over directories, one a log group: what
+// cmd/ecslocal wires from the CloudFormation log groups.
+type groupDirs struct{ root string }
+
+func (g groupDirs) StreamPath(group, stream string, create bool) (string, error) {
+	dir := filepath.Join(g.root, group)
+	if _, err := os.Stat(dir); err != nil && !create {
+		return "", errors.New("ResourceNotFoundException: The specified log group does not exist.")
+	}
+	path := filepath.Join(dir, stream+".log")
+	return path, os.MkdirAll(filepath.Dir(path), 0o755)
+}
+
+func TestAWSLogs(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "/ecs/api"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, func(c *Config) { c.AWSLogs = groupDirs{root} })
+	awslogs := func(group string) ecs.ContainerDefinition {
+		cd := container("app", true, nil)
+		cd.LogConfiguration = &ecs.LogConfiguration{LogDriver: "awslogs", Options: map[string]string{
+			"awslogs-group": group, "awslogs-region": "us-east-1", "awslogs-stream-prefix": "api",
+		}}
+		return cd
+	}
+
+	t.Run("StreamIsTheLogFile", func(t *testing.T) {
+		td := taskDef("logged", awslogs("/ecs/api"))
+		task := newTask(td)
+		h.apply(t, task, td)
+		h.rec.waitStatus(t, task.TaskARN, ecs.TaskStatusRunning)
+		logs, err := h.agent.LogPaths(task.TaskARN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stream := filepath.Join(root, "/ecs/api", "api", "app", task.ID()+".log")
+		if err := os.WriteFile(logs["app"], []byte("hello\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(stream)
+		if err != nil || string(got) != "hello\n" {
+			t.Errorf("stream %s = %q, %v; want the container's output", stream, got, err)
+		}
+	})
+	t.Run("MissingGroupFailsTheStart", func(t *testing.T) {
+		td := taskDef("unlogged", awslogs("/ecs/missing"))
+		task := newTask(td)
+		h.apply(t, task, td)
+		got := h.rec.waitStatus(t, task.TaskARN, ecs.TaskStatusStopped)
+		if c := got.Container("app"); !strings.Contains(c.Reason, "ResourceNotFoundException") {
+			t.Errorf("reason = %q; want the missing log group named", c.Reason)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"sync"
@@ -68,6 +69,7 @@ type runnerEnv struct {
 	hostIP      string
 	logDir      string
 	stateDir    string
+	awsLogs     LogStreams
 }
 
 // containerRun is one container as the runner tracks it.
@@ -248,6 +250,9 @@ func (r *TaskRunner) startContainer(ctx context.Context, c *containerRun) (*driv
 	if cfg.LogDir != "" {
 		if err := os.MkdirAll(cfg.LogDir, 0o755); err != nil {
 			return nil, nil, fmt.Errorf("log directory: %w", err)
+		}
+		if err := r.linkAWSLogs(c.def, cfg); err != nil {
+			return nil, nil, err
 		}
 	}
 	h, err := r.a.drv.Start(ctx, cfg)
@@ -512,4 +517,30 @@ func (r *TaskRunner) removeHandles() {
 	if err := removeHandles(r.a.stateDir, r.task.TaskARN); err != nil {
 		r.log.Warn("remove persisted driver handles", "err", err)
 	}
+}
+
+// linkAWSLogs makes an awslogs container's log file a stream of the log
+// group its awslogs-group option names.
+func (r *TaskRunner) linkAWSLogs(cd *ecs.ContainerDefinition, cfg *driver.TaskConfig) error {
+	lc := cd.LogConfiguration
+	if r.a.awsLogs == nil || lc == nil || lc.LogDriver != "awslogs" {
+		return nil
+	}
+	stream := cfg.TaskID + "-" + cd.Name
+	if p := lc.Options["awslogs-stream-prefix"]; p != "" {
+		stream = p + "/" + cd.Name + "/" + cfg.TaskID
+	}
+	path, err := r.a.awsLogs.StreamPath(lc.Options["awslogs-group"], stream, lc.Options["awslogs-create-group"] == "true")
+	if err != nil {
+		return fmt.Errorf("Error response from daemon: failed to initialize logging driver: failed to create Cloudwatch log stream: %w", err)
+	}
+	f, err := os.OpenFile(cfg.LogPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("log file: %w", err)
+	}
+	f.Close()
+	if err := os.Link(cfg.LogPath(), path); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("log stream: %w", err)
+	}
+	return nil
 }
