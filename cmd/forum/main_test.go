@@ -39,6 +39,7 @@ func TestMain(m *testing.M) {
 // proc is a forum process started by a test.
 type proc struct {
 	cmd    *exec.Cmd
+	stdout *syncBuffer
 	stderr *syncBuffer
 	done   chan struct{}
 	err    error // valid after done is closed
@@ -49,9 +50,9 @@ func startForum(tb testing.TB, env []string, args ...string) *proc {
 	tb.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(append(os.Environ(), runMainEnv+"=1"), env...)
-	p := &proc{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
-	cmd.Stdout = io.Discard
+	cmd.Stdout = p.stdout
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
 	}
@@ -115,6 +116,55 @@ func getStatus(url string) int {
 	io.Copy(io.Discard, res.Body)
 	res.Body.Close()
 	return res.StatusCode
+}
+
+// TestAccessLogFlags pins what -log-format and -access-log do to the access
+// log on stdout, for the single process and for master and workers.
+func TestAccessLogFlags(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want []string // substrings of the request's line; nil: no line
+	}{
+		{"JSON", nil, []string{`"method":"GET"`, `"path":"/api/users/1"`, `"status":200`, `"pid":`}},
+		{"Text", []string{"-log-format", "text"}, []string{"method=GET", "path=/api/users/1", "status=200", "pid="}},
+		{"Off", []string{"-access-log=false"}, nil},
+		{"WorkersText", []string{"-workers", "2", "-log-format", "text"}, []string{"method=GET", "path=/api/users/1", "status=200"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			addr := freeAddr(t)
+			args := append([]string{"-workers", "0", "-addr", addr}, tt.args...)
+			p := startForum(t, nil, args...)
+			waitFor(t, 10*time.Second, "the forum to serve", func() bool { return getStatus("http://"+addr+"/") == 200 })
+			if code := getStatus("http://" + addr + "/api/users/1"); code != 200 {
+				t.Fatalf("GET /api/users/1: %d", code)
+			}
+			// The log is written in batches: SIGTERM flushes it before exit.
+			p.cmd.Process.Signal(syscall.SIGTERM)
+			if code := p.wait(t, 30*time.Second); code != 0 {
+				t.Fatalf("exit status %d", code)
+			}
+			var line string
+			for _, l := range strings.Split(p.stdout.String(), "\n") {
+				if strings.Contains(l, "/api/users/1") {
+					line = l
+				}
+			}
+			switch {
+			case tt.want == nil && line != "":
+				t.Errorf("access log off, yet stdout has %q", line)
+			case tt.want != nil && line == "":
+				t.Errorf("no access-log line for the request in stdout:\n%s", p.stdout.String())
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(line, w) {
+					t.Errorf("access-log line %q lacks %q", line, w)
+				}
+			}
+		})
+	}
 }
 
 func TestInvalidDataExits2(t *testing.T) {
