@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -15,13 +16,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/ecslocal/ecslocal/internal/awsapi"
 	"github.com/ecslocal/ecslocal/internal/awsapi/ecsapi"
 	"github.com/ecslocal/ecslocal/internal/driver/fake"
+	"github.com/ecslocal/ecslocal/internal/ecs"
 	"github.com/ecslocal/ecslocal/internal/ecs/agent"
 	"github.com/ecslocal/ecslocal/internal/ecs/control"
+	"github.com/ecslocal/ecslocal/internal/ecs/scheduler"
 	"github.com/ecslocal/ecslocal/internal/ecs/state"
 )
 
@@ -93,12 +97,19 @@ type env struct {
 	client  *awsecs.Client
 }
 
-// newEnv starts an endpoint. IDs are deterministic: the first 32 hex
-// digits of SHA-256("1"), SHA-256("2"), ….
+// newEnv starts an endpoint without load balancers. IDs are
+// deterministic: the first 32 hex digits of SHA-256("1"), SHA-256("2"), ….
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
+	return newEnvWith(tb, nil)
+}
+
+// newEnvWith starts an endpoint whose control plane reaches the load
+// balancer through reg (nil: services with load balancers are refused).
+func newEnvWith(tb testing.TB, reg control.TargetRegistrar) *env {
+	tb.Helper()
 	logger := slog.New(slog.NewTextHandler(testWriter{tb}, &slog.HandlerOptions{Level: slog.LevelError}))
-	c, e := newControl(tb, logger)
+	c, e := newControl(tb, logger, reg)
 	srv := httptest.NewServer(&awsapi.Server{
 		Verifier: &awsapi.Verifier{Credentials: map[string]string{"test": "test"}},
 		JSON:     []awsapi.JSONService{ecsapi.Service(c)},
@@ -110,8 +121,9 @@ func newEnv(tb testing.TB) *env {
 	return e
 }
 
-// newControl returns a running control plane and its env (without a URL).
-func newControl(tb testing.TB, logger *slog.Logger) (*control.Controller, *env) {
+// newControl returns a running control plane and its env (without a URL);
+// reg may be nil.
+func newControl(tb testing.TB, logger *slog.Logger, reg control.TargetRegistrar) (*control.Controller, *env) {
 	tb.Helper()
 	e := &env{store: state.NewStore(), clock: fake.NewManualClock(t0)}
 	agents := &agentSet{clock: e.clock, agents: map[string]*agent.Agent{}, tb: tb}
@@ -131,6 +143,7 @@ func newControl(tb testing.TB, logger *slog.Logger) (*control.Controller, *env) 
 			return hex.EncodeToString(sum[:16])
 		},
 		Agents:             agents,
+		Registrar:          reg,
 		Clock:              e.clock,
 		HealthPollInterval: time.Second,
 		Logger:             logger,
@@ -246,3 +259,98 @@ func must[T any](tb testing.TB) func(T, error) T {
 }
 
 var ctx = context.Background()
+
+// healthyELB is a control.TargetRegistrar standing in for the load
+// balancer: it accepts every target group, reports every registered target
+// healthy at once, and forgets a deregistered target at once (no draining).
+type healthyELB struct {
+	mu      sync.Mutex
+	targets map[string]map[control.Target]bool
+}
+
+var _ control.TargetRegistrar = (*healthyELB)(nil)
+
+func (h *healthyELB) RegisterTargets(_ context.Context, tg string, ts []control.Target) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.targets == nil {
+		h.targets = map[string]map[control.Target]bool{}
+	}
+	if h.targets[tg] == nil {
+		h.targets[tg] = map[control.Target]bool{}
+	}
+	for _, t := range ts {
+		h.targets[tg][t] = true
+	}
+	return nil
+}
+
+func (h *healthyELB) DeregisterTargets(_ context.Context, tg string, ts []control.Target) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, t := range ts {
+		delete(h.targets[tg], t)
+	}
+	return nil
+}
+
+func (h *healthyELB) TargetHealth(_ context.Context, tg string) ([]control.TargetHealth, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []control.TargetHealth
+	for t := range h.targets[tg] {
+		out = append(out, control.TargetHealth{Target: t, State: scheduler.TargetStateHealthy})
+	}
+	return out, nil
+}
+
+func (h *healthyELB) ValidateTargetGroup(context.Context, string, ecs.NetworkMode) error { return nil }
+
+// describeService returns one service of the default cluster, or fails.
+func describeService(tb testing.TB, c *awsecs.Client, name string) types.Service {
+	tb.Helper()
+	d := must[*awsecs.DescribeServicesOutput](tb)(c.DescribeServices(ctx, &awsecs.DescribeServicesInput{Services: []string{name}}))
+	if len(d.Services) != 1 {
+		tb.Fatalf("DescribeServices %s: got %+v, failures %+v", name, d.Services, d.Failures)
+	}
+	return d.Services[0]
+}
+
+// listTasks returns every task ARN ListTasks gives for in, unpaged (in
+// must not set NextToken or MaxResults), or fails.
+func listTasks(tb testing.TB, c *awsecs.Client, in awsecs.ListTasksInput) []string {
+	tb.Helper()
+	var arns []string
+	p := awsecs.NewListTasksPaginator(c, &in)
+	for p.HasMorePages() {
+		arns = append(arns, must[*awsecs.ListTasksOutput](tb)(p.NextPage(ctx)).TaskArns...)
+	}
+	return arns
+}
+
+// describeTasks describes tasks of the default cluster (any number), or
+// fails if one is missing.
+func describeTasks(tb testing.TB, c *awsecs.Client, arns []string) []types.Task {
+	tb.Helper()
+	var out []types.Task
+	for chunk := range slices.Chunk(arns, 100) {
+		d := must[*awsecs.DescribeTasksOutput](tb)(c.DescribeTasks(ctx, &awsecs.DescribeTasksInput{Tasks: chunk}))
+		if len(d.Failures) != 0 {
+			tb.Fatalf("DescribeTasks: failures %+v", d.Failures)
+		}
+		out = append(out, d.Tasks...)
+	}
+	return out
+}
+
+// describeInstance returns one container instance of the default cluster,
+// or fails.
+func describeInstance(tb testing.TB, c *awsecs.Client, arn string) types.ContainerInstance {
+	tb.Helper()
+	d := must[*awsecs.DescribeContainerInstancesOutput](tb)(c.DescribeContainerInstances(ctx, &awsecs.DescribeContainerInstancesInput{
+		ContainerInstances: []string{arn}}))
+	if len(d.ContainerInstances) != 1 {
+		tb.Fatalf("DescribeContainerInstances %s: got %+v, failures %+v", arn, d.ContainerInstances, d.Failures)
+	}
+	return d.ContainerInstances[0]
+}

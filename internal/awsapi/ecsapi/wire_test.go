@@ -170,7 +170,7 @@ func TestServerFault(t *testing.T) {
 	t.Parallel()
 	for _, err := range []error{errors.New("disk on fire"), ecs.NewServerException(), errors.Join(errors.New("x"), ecs.NewServerException())} {
 		var logs bytes.Buffer
-		c, _ := newControl(t, slog.New(slog.DiscardHandler))
+		c, _ := newControl(t, slog.New(slog.DiscardHandler), nil)
 		srv := httptest.NewServer(&awsapi.Server{
 			Verifier: &awsapi.Verifier{Credentials: map[string]string{"test": "test"}},
 			JSON:     []awsapi.JSONService{ecsapi.Service(faulty{c, err})},
