@@ -420,6 +420,16 @@ func (c *Controller) ListTasks(ctx context.Context, in ListTasksInput) (*ListTas
 	if err != nil {
 		return nil, err
 	}
+	// "When you specify startedBy as the filter, it must be the only
+	// filter that you use" (ListTasks startedBy); desiredStatus still applies.
+	if in.StartedBy != "" && (in.Family != "" || in.ServiceName != "" || in.ContainerInstance != "" || in.LaunchType != "") {
+		return nil, ecs.NewInvalidParameter("cannot specify startedBy with other arguments")
+	}
+	switch in.LaunchType {
+	case "", ecs.LaunchTypeEC2, ecs.LaunchTypeFargate, ecs.LaunchTypeExternal:
+	default:
+		return nil, ecs.NewInvalidParameter("Invalid launchType: %s", in.LaunchType)
+	}
 	f := state.TaskFilter{ClusterARN: cl.ClusterARN, Family: in.Family, StartedBy: in.StartedBy, DesiredStatus: in.DesiredStatus}
 	switch in.DesiredStatus {
 	case "":
@@ -446,7 +456,9 @@ func (c *Controller) ListTasks(ctx context.Context, in ListTasksInput) (*ListTas
 	}
 	var arns []string
 	for _, t := range snap.Tasks(f) {
-		arns = append(arns, t.TaskARN)
+		if in.LaunchType == "" || t.LaunchType == in.LaunchType {
+			arns = append(arns, t.TaskARN)
+		}
 	}
 	page, next := pg.slice(arns)
 	return &ListTasksOutput{TaskARNs: page, NextToken: next}, nil

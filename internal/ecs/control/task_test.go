@@ -35,9 +35,14 @@ func TestRunTaskStopTask(t *testing.T) {
 		t.Fatalf("host ports %d %d", pa, pb)
 	}
 
-	l, err := e.c.ListTasks(ctx, ListTasksInput{StartedBy: "me", Family: "web", ContainerInstance: ci.ID()})
+	l, err := e.c.ListTasks(ctx, ListTasksInput{Family: "web", ContainerInstance: ci.ID()})
 	if err != nil || len(l.TaskARNs) != 2 {
 		t.Fatalf("list: %+v %v", l, err)
+	}
+	// startedBy must be the only filter (ListTasks startedBy).
+	l, err = e.c.ListTasks(ctx, ListTasksInput{StartedBy: "me"})
+	if err != nil || len(l.TaskARNs) != 2 {
+		t.Fatalf("list startedBy: %+v %v", l, err)
 	}
 	l, err = e.c.ListTasks(ctx, ListTasksInput{DesiredStatus: "PENDING"})
 	if err != nil || len(l.TaskARNs) != 0 {

@@ -106,8 +106,12 @@ type ListTaskDefinitionsOutput struct {
 // sort DESC reverses the order.
 func (c *Controller) ListTaskDefinitions(ctx context.Context, in ListTaskDefinitionsInput) (*ListTaskDefinitionsOutput, error) {
 	status := in.Status
-	if status == "" {
+	switch status {
+	case "":
 		status = string(ecs.TaskDefinitionStatusActive)
+	case "ACTIVE", "INACTIVE", "DELETE_IN_PROGRESS":
+	default:
+		return nil, ecs.NewInvalidParameter("Invalid status: %s. Valid values are ACTIVE, INACTIVE and DELETE_IN_PROGRESS.", status)
 	}
 	var arns []string
 	for _, td := range c.store.Snapshot().TaskDefinitions(in.FamilyPrefix) {
@@ -142,10 +146,16 @@ type ListTaskDefinitionFamiliesOutput struct {
 	NextToken string   `json:"nextToken,omitempty"`
 }
 
-// ListTaskDefinitionFamilies lists families by prefix; status ACTIVE (the
-// default) keeps families with an ACTIVE revision, INACTIVE those without,
-// ALL every family.
+// ListTaskDefinitionFamilies lists families by prefix; status ACTIVE keeps
+// families with an ACTIVE revision, INACTIVE those without, ALL (and no
+// status: "By default, both ACTIVE and INACTIVE task definition families
+// are listed") every family.
 func (c *Controller) ListTaskDefinitionFamilies(ctx context.Context, in ListTaskDefinitionFamiliesInput) (*ListTaskDefinitionFamiliesOutput, error) {
+	switch in.Status {
+	case "", "ACTIVE", "INACTIVE", "ALL":
+	default:
+		return nil, ecs.NewInvalidParameter("Invalid status: %s. Valid values are ACTIVE, INACTIVE and ALL.", in.Status)
+	}
 	pg, err := newPager(in.MaxResults, 100, in.NextToken)
 	if err != nil {
 		return nil, err
@@ -158,7 +168,7 @@ func (c *Controller) ListTaskDefinitionFamilies(ctx context.Context, in ListTask
 		}
 		active := snap.LatestActiveTaskDefinition(f) != nil
 		switch in.Status {
-		case "", "ACTIVE":
+		case "ACTIVE":
 			if !active {
 				continue
 			}
