@@ -12,9 +12,11 @@ import (
 // per real second from the moment ecslocal started, so durations measured
 // with Now agree with the timers. With F = 1 it is the system clock.
 //
-// Only the simulated AWS machinery runs on it (health checks, deregistration
-// delays, grace periods, backoffs); timestamps shown through the APIs stay
-// on the wall clock.
+// The simulated AWS machinery runs on it (health checks, deregistration
+// delays, grace periods, backoffs), and so do the ECS control plane's
+// timestamps (createdAt, startedAt, …), because the scheduler compares them
+// with those durations: with F < 1 they run ahead of the wall clock, by
+// (1/F − 1) × the time since ecslocal started.
 type scaledClock struct {
 	factor float64
 	start  time.Time
