@@ -1,6 +1,7 @@
 package health
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -9,7 +10,6 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/ecslocal/ecslocal/internal/elb"
@@ -43,48 +43,34 @@ type ProberFunc func(ctx context.Context, req ProbeRequest) Result
 func (f ProberFunc) Probe(ctx context.Context, req ProbeRequest) Result { return f(ctx, req) }
 
 // HTTPProber checks targets the way an ALB node does (§1.2): a GET of the
-// health check path over a NEW connection for every check (keep-alives off,
-// the connection is closed after the answer), with
-// "Host: <target-ip>:<port>" and "User-Agent: ELB-HealthChecker/2.0". A status
-// in the matcher before the timeout passes; otherwise:
+// health check path over a NEW connection for every check, closed after the
+// answer ("Connection: close"), with "Host: <target-ip>:<port>" and
+// "User-Agent: ELB-HealthChecker/2.0"; no proxy, no Accept-Encoding,
+// HTTP/1.1 only, redirects not followed, and for HTTPS checks the target's
+// certificate is not verified (ALB does not verify it either). A status in
+// the matcher before the timeout passes; otherwise:
 //
 //	no answer within the timeout                 → Target.Timeout
 //	connect refused/reset, malformed response    → Target.FailedHealthChecks
 //	status outside the matcher                   → Target.ResponseCodeMismatch [code]
 //	target ID that Resolve cannot map             → Elb.InternalError
 //
-// The zero value is ready to use and safe for concurrent use; it must not be
-// copied after first use.
+// Each check is one dial, one request written and one response head read
+// on the caller's goroutine: an http.Transport would add a dial goroutine
+// and a read and a write loop per connection, which for a connection used
+// once is pure cost (a thousand targets are a thousand checks per
+// interval).
+//
+// The zero value is ready to use and safe for concurrent use.
 type HTTPProber struct {
 	// Resolve maps a target ID to the IP address to connect to. Nil means
 	// the ID is an IP address (target type ip); instance targets need a
 	// resolver that knows where each container instance listens.
 	Resolve func(id string) (netip.Addr, error)
-
-	once   sync.Once
-	client *http.Client // built on first use
 }
 
-// newTransport returns the transport health checks use: no proxy from the
-// environment, no keep-alive (§1.2: "after each check the LB closes the
-// health-check connection"), no automatic gzip (ALB sends no
-// Accept-Encoding), and HTTP/1.1 only. Target certificates are not verified
-// for HTTPS checks, as ALB does not verify them either.
-func newTransport() *http.Transport {
-	return &http.Transport{
-		Proxy:              nil,
-		DialContext:        (&net.Dialer{}).DialContext,
-		DisableKeepAlives:  true,
-		DisableCompression: true,
-		ForceAttemptHTTP2:  false,
-		TLSNextProto:       map[string]func(string, *tls.Conn) http.RoundTripper{},
-		TLSClientConfig:    &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // ALB does not verify target certificates
-	}
-}
-
-// errNoRedirect stops the client from following redirects: a 301 is a
-// status code like any other and is judged by the matcher.
-func errNoRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+// tlsConfig is the client configuration of HTTPS checks.
+var tlsConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // ALB does not verify target certificates
 
 // Probe performs one check. It never returns an error: every failure is a
 // Result.
@@ -106,16 +92,32 @@ func (p *HTTPProber) Probe(ctx context.Context, req ProbeRequest) Result {
 	}
 	hreq.Host = hostPort // §1.2: Host is the target's IP and health check port
 	hreq.Header.Set("User-Agent", UserAgent)
-	p.once.Do(func() {
-		p.client = &http.Client{Transport: newTransport(), CheckRedirect: errNoRedirect}
-	})
-	resp, err := p.client.Do(hreq)
+	hreq.Close = true // §1.2: the LB closes the health check connection after each check
+
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", hostPort)
 	if err != nil {
 		return classify(ctx, err)
 	}
-	// Only the status line counts; the body is not read. Closing an unread
-	// body closes the connection, which keep-alives being off does anyway.
-	resp.Body.Close()
+	defer conn.Close()
+	if deadline, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(deadline)
+	}
+	if scheme == "https" {
+		tc := tls.Client(conn, tlsConfig)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return classify(ctx, err)
+		}
+		conn = tc
+	}
+	if err := hreq.Write(conn); err != nil {
+		return classify(ctx, err)
+	}
+	// Only the status line and headers count; the body is not read.
+	resp, err := http.ReadResponse(bufio.NewReader(conn), hreq)
+	if err != nil {
+		return classify(ctx, err)
+	}
 	if !req.Codes.Contains(resp.StatusCode) {
 		return FailCode(resp.StatusCode)
 	}
