@@ -9,7 +9,9 @@ import (
 
 	"github.com/ecslocal/ecslocal/deploy/cloudformation"
 	"github.com/ecslocal/ecslocal/internal/cfn/deploy"
+	"github.com/ecslocal/ecslocal/internal/ecs"
 	ecscontrol "github.com/ecslocal/ecslocal/internal/ecs/control"
+	"github.com/ecslocal/ecslocal/internal/ecs/state"
 	"github.com/ecslocal/ecslocal/internal/elb"
 	elbcontrol "github.com/ecslocal/ecslocal/internal/elb/control"
 )
@@ -20,6 +22,7 @@ import (
 const (
 	demoCluster      = "BreakTheMonolith-Demo"
 	demoService      = "api"
+	demoLoadBalancer = "demo"
 	demoClusterStack = "ecslocal-cluster"
 	demoAPIStack     = "ecslocal-api"
 )
@@ -37,7 +40,7 @@ type demoStack struct {
 // that the demo stays what the README describes.
 var demoStacks = []demoStack{
 	{demoClusterStack, cloudformation.ClusterTemplate, map[string]string{
-		"ClusterName": demoCluster, "LoadBalancerName": "demo", "DesiredCapacity": "2", "MaxSize": "2", "InstanceType": "t2.micro",
+		"ClusterName": demoCluster, "LoadBalancerName": demoLoadBalancer, "DesiredCapacity": "2", "MaxSize": "2", "InstanceType": "t2.micro",
 	}, []string{"CAPABILITY_IAM"}},
 	{demoAPIStack, cloudformation.APITemplate, map[string]string{
 		"ClusterStackName": demoClusterStack, "ServiceName": demoService, "TargetGroupName": "api",
@@ -51,38 +54,55 @@ var demoStacks = []demoStack{
 
 // runDemo deploys the reference system's stacks, as `aws cloudformation
 // deploy` would, waits until the service is steady, prints where it
-// answers, and then prints every service event until ctx is done.
-func (u *Up) runDemo(ctx context.Context, stacks *deploy.Stacks, ecsc *ecscontrol.Controller, elbc *elbcontrol.Control, endpoint string) error {
-	outputs := map[string]string{}
-	for _, ds := range demoStacks {
-		out, err := deployStack(ctx, stacks, ds)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil // interrupted while deploying
+// answers, and then prints every service event until ctx is done. With
+// restored set (the state of an earlier run holds the demo) nothing is
+// deployed: it waits for the restored service to be steady again, prints
+// the same announcement, and then the events that are new.
+func (u *Up) runDemo(ctx context.Context, stacks *deploy.Stacks, ecsc *ecscontrol.Controller, elbc *elbcontrol.Control, endpoint string, restored *restoredDemo) error {
+	if restored != nil && !restored.whole() {
+		fmt.Fprintf(u.Stdout, "The state in %s holds part of the reference system (%s); it is not deployed again. Remove the directory to start afresh.\n",
+			u.Config.StateDir, restored.missing())
+		return nil
+	}
+	var lb *elb.LoadBalancer
+	var cluster, service string
+	seen := map[string]bool{}
+	if restored != nil {
+		lb, cluster, service = restored.lb, demoCluster, demoService
+		seen = restored.events
+	} else {
+		outputs := map[string]string{}
+		for _, ds := range demoStacks {
+			out, err := deployStack(ctx, stacks, ds)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil // interrupted while deploying
+				}
+				return err
 			}
-			return err
+			for _, o := range out.Outputs {
+				outputs[o.OutputKey] = o.OutputValue
+			}
 		}
-		for _, o := range out.Outputs {
-			outputs[o.OutputKey] = o.OutputValue
+		lbs, err := elbc.DescribeLoadBalancers(ctx, &elbcontrol.DescribeLoadBalancersInput{LoadBalancerARNs: []string{outputs["ALBArn"]}})
+		if err != nil {
+			return fmt.Errorf("load balancer of stack %s: %w", demoClusterStack, err)
 		}
+		lb = lbs.LoadBalancers[0]
+		cluster, service = outputs["ClusterName"], outputs["ServiceName"]
 	}
-	lbs, err := elbc.DescribeLoadBalancers(ctx, &elbcontrol.DescribeLoadBalancersInput{LoadBalancerARNs: []string{outputs["ALBArn"]}})
-	if err != nil {
-		return fmt.Errorf("load balancer of stack %s: %w", demoClusterStack, err)
-	}
-	lb := lbs.LoadBalancers[0]
-	cluster, service := outputs["ClusterName"], outputs["ServiceName"]
 
 	// Print the service's events as they come; announce the URL at the
-	// first steady state.
-	seen := map[string]bool{}
+	// first steady state (restored: once the restored service is steady,
+	// which may need no new event).
 	announced := false
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		out, err := ecsc.DescribeServices(ctx, ecscontrol.DescribeServicesInput{Cluster: cluster, Services: []string{service}})
 		if err == nil && len(out.Services) == 1 {
-			events := out.Services[0].Events
+			svc := out.Services[0]
+			events := svc.Events
 			for i := len(events) - 1; i >= 0; i-- { // oldest first
 				e := events[i]
 				if seen[e.ID] {
@@ -90,10 +110,14 @@ func (u *Up) runDemo(ctx context.Context, stacks *deploy.Stacks, ecsc *ecscontro
 				}
 				seen[e.ID] = true
 				fmt.Fprintf(u.Stdout, "%s %s\n", time.Now().Format("15:04:05"), e.Message)
-				if !announced && strings.Contains(e.Message, "has reached a steady state") {
+				if !announced && restored == nil && strings.Contains(e.Message, "has reached a steady state") {
 					announced = true
 					u.announce(lb, endpoint, cluster, service)
 				}
+			}
+			if !announced && restored != nil && restoredSteady(ctx, ecsc, elbc, svc) {
+				announced = true
+				u.announce(lb, endpoint, cluster, service)
 			}
 		}
 		select {
@@ -148,4 +172,104 @@ func (u *Up) announce(lb *elb.LoadBalancer, endpoint, cluster, service string) {
 	fmt.Fprintf(u.Stdout, "  URL:       %s/api/users\n", url)
 	fmt.Fprintf(u.Stdout, "  ALB DNS:   %s (listener 80 served on %s)\n", lb.DNSName, url)
 	fmt.Fprintf(u.Stdout, "  API:       aws --endpoint-url %s ecs describe-services --cluster %s --services %s\n\n", endpoint, cluster, service)
+}
+
+// restoredDemo is the part of the reference system the restored state
+// holds: CloudFormation stacks are not restored, but the resources they
+// created are, so the demo is recognised by its resources.
+type restoredDemo struct {
+	cluster, service bool
+	lb               *elb.LoadBalancer
+	// events are the IDs of the service's events of earlier runs, which
+	// are not printed again.
+	events map[string]bool
+}
+
+// findDemo returns what the restored state holds of the demo, or nil when
+// it holds none of it (a fresh state directory, or the demo deleted).
+func findDemo(ctx context.Context, store *state.Store, elbc *elbcontrol.Control) *restoredDemo {
+	d := &restoredDemo{events: map[string]bool{}}
+	snap := store.Snapshot()
+	if cl := snap.ClusterByName(demoCluster); cl != nil && cl.Status == ecs.ClusterStatusActive {
+		d.cluster = true
+		if svc := snap.ServiceByName(cl.ClusterARN, demoService); svc != nil && svc.Status == ecs.ServiceStatusActive {
+			d.service = true
+			for _, e := range svc.Events {
+				d.events[e.ID] = true
+			}
+		}
+	}
+	if out, err := elbc.DescribeLoadBalancers(ctx, &elbcontrol.DescribeLoadBalancersInput{Names: []string{demoLoadBalancer}}); err == nil && len(out.LoadBalancers) == 1 {
+		d.lb = out.LoadBalancers[0]
+	}
+	if !d.cluster && !d.service && d.lb == nil {
+		return nil
+	}
+	return d
+}
+
+// whole reports whether the cluster, the service and the load balancer
+// are all there.
+func (d *restoredDemo) whole() bool { return d.cluster && d.service && d.lb != nil }
+
+// missing lists what the restored demo lacks.
+func (d *restoredDemo) missing() string {
+	var gone []string
+	if !d.cluster {
+		gone = append(gone, "no cluster "+demoCluster)
+	}
+	if !d.service {
+		gone = append(gone, "no service "+demoService)
+	}
+	if d.lb == nil {
+		gone = append(gone, "no load balancer "+demoLoadBalancer)
+	}
+	return strings.Join(gone, ", ")
+}
+
+// restoredSteady reports whether a restored service is steady again: one
+// deployment, COMPLETED; the scheduler's newest event is the steady state
+// (any start or stop since would be newer); desiredCount tasks desired
+// RUNNING and RUNNING; and each of its target groups with at least that
+// many healthy targets. A restored service can be steady without a new
+// steady-state event (re-adopted Docker tasks change nothing, and ECS
+// does not repeat the event), and the event of an earlier run alone is no
+// proof: its tasks may have just been replaced.
+func restoredSteady(ctx context.Context, ecsc *ecscontrol.Controller, elbc *elbcontrol.Control, svc *ecs.Service) bool {
+	if svc.Status != ecs.ServiceStatusActive || len(svc.Deployments) != 1 || svc.Deployments[0].RolloutState != ecs.RolloutStateCompleted ||
+		svc.RunningCount != svc.DesiredCount || svc.PendingCount != 0 ||
+		len(svc.Events) == 0 || !strings.Contains(svc.Events[0].Message, "has reached a steady state") {
+		return false
+	}
+	lt, err := ecsc.ListTasks(ctx, ecscontrol.ListTasksInput{Cluster: svc.ClusterARN, ServiceName: svc.ServiceName, DesiredStatus: ecs.DesiredStatusRunning})
+	if err != nil || len(lt.TaskARNs) != svc.DesiredCount {
+		return false
+	}
+	if len(lt.TaskARNs) > 0 {
+		dt, err := ecsc.DescribeTasks(ctx, ecscontrol.DescribeTasksInput{Cluster: svc.ClusterARN, Tasks: lt.TaskARNs})
+		if err != nil || len(dt.Tasks) != len(lt.TaskARNs) {
+			return false
+		}
+		for _, t := range dt.Tasks {
+			if t.LastStatus != ecs.TaskStatusRunning {
+				return false
+			}
+		}
+	}
+	for _, lb := range svc.LoadBalancers {
+		th, err := elbc.DescribeTargetHealth(ctx, &elbcontrol.DescribeTargetHealthInput{TargetGroupARN: lb.TargetGroupARN})
+		if err != nil {
+			return false
+		}
+		healthy := 0
+		for _, d := range th.TargetHealthDescriptions {
+			if d.TargetHealth.State == elb.TargetHealthStateHealthy {
+				healthy++
+			}
+		}
+		if healthy < svc.DesiredCount {
+			return false
+		}
+	}
+	return true
 }

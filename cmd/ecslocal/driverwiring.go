@@ -11,7 +11,6 @@ import (
 	"github.com/ecslocal/ecslocal/internal/driver"
 	"github.com/ecslocal/ecslocal/internal/driver/docker"
 	"github.com/ecslocal/ecslocal/internal/driver/process"
-	"github.com/ecslocal/ecslocal/internal/ecs/state"
 )
 
 // newDriver builds the task driver --driver asks for.
@@ -53,23 +52,4 @@ func (u *Up) newDriver(ctx context.Context, logger *slog.Logger) (driver.Driver,
 		dock = nil
 	}
 	return &autoDriver{process: proc, docker: dock, owner: map[string]driver.Driver{}}, nil
-}
-
-// openECSState opens the ECS state file. The ALB's state is not durable
-// yet, so state left by an earlier run (whose services name target groups
-// that no longer exist) is moved aside rather than half-restored.
-func openECSState(dir string, logger *slog.Logger) (*state.Store, error) {
-	path := filepath.Join(dir, "ecs.db")
-	if _, err := os.Stat(path); err == nil {
-		prev := path + ".prev"
-		if err := os.Rename(path, prev); err != nil {
-			return nil, fmt.Errorf("move aside earlier state: %w", err)
-		}
-		logger.Warn("restoring state across restarts is not supported yet: starting fresh", "earlier_state", prev)
-	}
-	st, err := state.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("open ecs state: %w", err)
-	}
-	return st, nil
 }

@@ -106,24 +106,34 @@ type agentSet struct {
 var _ ecscontrol.AgentSet = (*agentSet)(nil)
 
 func (s *agentSet) Agent(instanceARN string) (ecscontrol.TaskSink, bool) {
+	a, err := s.get(instanceARN)
+	if err != nil {
+		return nil, false
+	}
+	return a, true
+}
+
+// get returns the agent of a registered container instance, starting it
+// the first time.
+func (s *agentSet) get(instanceARN string) (*agent.Agent, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if a, ok := s.agents[instanceARN]; ok {
-		return a, true
+		return a, nil
 	}
 	ci := s.store.Snapshot().ContainerInstance(instanceARN)
 	if ci == nil {
-		return nil, false
+		return nil, fmt.Errorf("agent of %s: not a registered container instance", instanceARN)
 	}
 	a, err := s.newFor(ci)
 	if err != nil {
-		return nil, false
+		return nil, fmt.Errorf("agent of %s: %w", instanceARN, err)
 	}
 	if s.agents == nil {
 		s.agents = map[string]*agent.Agent{}
 	}
 	s.agents[instanceARN] = a
-	return a, true
+	return a, nil
 }
 
 // all returns every running agent.

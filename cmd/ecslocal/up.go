@@ -164,7 +164,10 @@ func (u *Up) Run(ctx context.Context) error {
 		DefaultAddr:  c.LBAddr,
 		AccessLogDir: filepath.Join(c.StateDir, "alb-access-logs"),
 	})
-	elbControl := control.New(control.Options{
+	// The ALB's state is saved after every change and comes back with
+	// its ARNs; Open binds the restored listeners before it returns.
+	_, elbPath := stateFiles(c.StateDir)
+	elbControl, err := control.Open(control.Options{
 		Region:    c.Region,
 		AccountID: c.AccountID,
 		Publisher: dataPlane,
@@ -172,7 +175,11 @@ func (u *Up) Run(ctx context.Context) error {
 		Logger:    logger.With("component", "elb"),
 		LBAddr:    c.LBAddr,
 		Resolver:  instanceResolver{store},
+		Store:     control.NewFileStore(elbPath),
 	})
+	if err != nil {
+		return err
+	}
 	defer elbControl.Close()
 
 	taskDriver, err := u.newDriver(ctx, logger)
@@ -201,7 +208,7 @@ func (u *Up) Run(ctx context.Context) error {
 			Driver:      taskDriver,
 			Reporter:    ecsControl.Reporter(),
 			LogDir:      taskLogDir,
-			StateDir:    filepath.Join(c.StateDir, "agents", id),
+			StateDir:    agentStateDir(c.StateDir, id),
 			HostIP:      ci.Address.String(),
 			AWSLogs:     logGroups,
 			Scale:       clock.Scale,
@@ -220,6 +227,17 @@ func (u *Up) Run(ctx context.Context) error {
 		Clock:     clock,
 	})
 	defer stacks.Close()
+
+	// The tasks an earlier run left go back to their agents before the
+	// loop evaluates their services (restore.go); the demo restored with
+	// the state is found before the loop adds events to it.
+	if sum := restoreTasks(ctx, store, agents, ecsControl, c.StateDir, logger); sum != (restoreSummary{}) {
+		logger.Info("restored tasks of the earlier run", "re-adopted", sum.adopted, "replaced", sum.replaced, "lost", sum.lost)
+	}
+	var restored *restoredDemo
+	if !c.NoDemo {
+		restored = findDemo(ctx, store, elbControl)
+	}
 	loopCtx, stopLoop := context.WithCancel(context.Background())
 	go ecsControl.Run(loopCtx) // owned by Run: stopped below, after the agents
 	defer func() { stopLoop(); <-ecsControl.WaitCh() }()
@@ -266,7 +284,7 @@ func (u *Up) Run(ctx context.Context) error {
 	demoErr := make(chan error, 1)
 	demoDone := c.NoDemo
 	if !c.NoDemo {
-		go func() { demoErr <- u.runDemo(ctx, stacks, ecsControl, elbControl, endpoint) }() // ends with ctx; waited for below
+		go func() { demoErr <- u.runDemo(ctx, stacks, ecsControl, elbControl, endpoint, restored) }() // ends with ctx; waited for below
 	}
 
 	select {
@@ -295,6 +313,10 @@ func (u *Up) Run(ctx context.Context) error {
 		alb:    dataPlane.Shutdown,
 		elb:    elbControl.Close,
 		tasks: func() {
+			// The simulated instances stop with ecslocal, and their tasks
+			// say so (TerminationNotice, "Host EC2 (instance i-…)
+			// stopped/terminated") when the next run shows them.
+			stopHosts(store, agents, ecsControl, logger)
 			// Every task gets its whole stop timeout (ECS allows up to
 			// 120 s) whatever the steps before took: a process task must
 			// not outlive ecslocal.
@@ -335,8 +357,9 @@ type shutdownSteps struct {
 //     finish, while the targets they go to still run; then its health
 //     checks stop (the failures of the tasks stopped next are no news) and
 //     its state is flushed;
-//  3. the tasks stop (stop signal, SIGKILL after their stopTimeout): process
-//     tasks cannot outlive ecslocal;
+//  3. the tasks stop (stop signal, SIGKILL after their stopTimeout), each
+//     recorded as stopped with its host (TerminationNotice): process
+//     tasks cannot outlive ecslocal, and the next run replaces them;
 //  4. the ECS state is flushed, by Run's deferred closes.
 func shutdown(ctx context.Context, logger *slog.Logger, s shutdownSteps) error {
 	s.demo()

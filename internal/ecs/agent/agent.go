@@ -193,8 +193,14 @@ func (a *Agent) Sync(tasks []*ecs.Task, defs map[string]*ecs.TaskDefinition) err
 // went away while nobody watched) counts as exited with an unknown status
 // and the reason ReasonNotRecovered: a lost essential container stops the
 // task with EssentialContainerExited, so control replaces it. A task
-// control already sees STOPPED only has its handles destroyed. The error
-// reports what could not be re-adopted; the task is supervised anyway.
+// control already sees STOPPED only has its handles destroyed (and their
+// file removed). The error reports what could not be re-adopted; the task
+// is supervised anyway.
+//
+// Which driver a handle belongs to is the Recoverer's to judge (each
+// checks TaskHandle.Driver), not a comparison with Driver.Name: a driver
+// that routes tasks to others, as cmd/ecslocal's --driver auto does under
+// the name "auto", recovers handles named "process" or "docker".
 func (a *Agent) Recover(ctx context.Context, t *ecs.Task, td *ecs.TaskDefinition, handles []*driver.TaskHandle) error {
 	if err := a.check(t, td); err != nil {
 		return err
@@ -203,6 +209,11 @@ func (a *Agent) Recover(ctx context.Context, t *ecs.Task, td *ecs.TaskDefinition
 		for _, h := range handles {
 			if rec, ok := a.env.drv.(driver.Recoverer); ok && rec.Recover(ctx, h.Copy()) == nil {
 				_ = a.env.drv.Destroy(h.ID, true)
+			}
+		}
+		if a.env.stateDir != "" {
+			if err := removeHandles(a.env.stateDir, t.TaskARN); err != nil {
+				a.env.log.Warn("remove persisted driver handles", "task", t.TaskARN, "err", err)
 			}
 		}
 		return nil
@@ -227,8 +238,6 @@ func (a *Agent) Recover(ctx context.Context, t *ecs.Task, td *ecs.TaskDefinition
 			err = errors.New("no driver handle was kept")
 		case rec == nil:
 			err = fmt.Errorf("driver %s: %w", a.env.drv.Name(), driver.ErrNotSupported)
-		case h.Driver != a.env.drv.Name():
-			err = fmt.Errorf("handle of driver %q, running %q", h.Driver, a.env.drv.Name())
 		default:
 			err = rec.Recover(ctx, h)
 		}

@@ -581,3 +581,58 @@ func TestAWSLogs(t *testing.T) {
 		}
 	})
 }
+
+// routing is a driver under another name than the handles it runs, as
+// cmd/ecslocal's --driver auto ("auto") runs "process" and "docker"
+// handles: it passes Recover on to the driver that owns them.
+type routing struct{ *fake.Driver }
+
+func (routing) Name() string { return "auto" }
+
+func (r routing) Recover(ctx context.Context, h *driver.TaskHandle) error {
+	return r.Driver.Recover(ctx, h)
+}
+
+// TestRecoverThroughRoutingDriver re-adopts a task through a driver whose
+// Name is not the handle's Driver: the Recoverer decides, so nothing is
+// lost for the name alone.
+func TestRecoverThroughRoutingDriver(t *testing.T) {
+	t.Parallel()
+	stateDir := t.TempDir()
+	first := newHarness(t, func(c *Config) { c.StateDir = stateDir })
+	td := taskDef("routed", container("app", true, nil))
+	task := newTask(td)
+	first.apply(t, task, td)
+	first.rec.waitStatus(t, task.TaskARN, ecs.TaskStatusRunning)
+	first.agent.Shutdown()
+	handles, err := LoadHandles(stateDir)
+	if err != nil || len(handles[task.TaskARN]) != 1 || handles[task.TaskARN][0].Driver == "auto" {
+		t.Fatalf("LoadHandles = %v, %v; want one handle of the fake driver", handles, err)
+	}
+
+	second := newHarnessOn(t, first.clock, func(c *Config) { c.StateDir = stateDir })
+	a, err := New(Config{InstanceARN: instanceARN, Driver: routing{second.drv}, Reporter: second.rec, StateDir: stateDir,
+		Now: second.clock.Now, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Kill(context.Background()) })
+	running := task.Copy()
+	_ = running.SetLastStatus(ecs.TaskStatusRunning, epoch)
+	running.Containers[0].LastStatus = ecs.ContainerStatusRunning
+	second.rec.start(running)
+	if err := a.Recover(context.Background(), running, td, handles[task.TaskARN]); err != nil {
+		t.Fatalf("Recover through a routing driver = %v; want the task re-adopted", err)
+	}
+	got := second.rec.waitStatus(t, task.TaskARN, ecs.TaskStatusRunning)
+	if c := got.Container("app"); c.LastStatus != ecs.ContainerStatusRunning || c.Reason != "" {
+		t.Errorf("re-adopted app = %+v; want RUNNING without a reason", c)
+	}
+	if err := a.Kill(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	end := second.rec.waitStatus(t, task.TaskARN, ecs.TaskStatusStopped)
+	if exitCode(end.Container("app")) != "143" {
+		t.Errorf("re-adopted app exit code = %s; want 143 (stopped by the routed driver)", exitCode(end.Container("app")))
+	}
+}

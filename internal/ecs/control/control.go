@@ -143,7 +143,9 @@ type Controller struct {
 	writeMu sync.Mutex
 }
 
-// New returns a Controller. It starts nothing.
+// New returns a Controller. It starts nothing. On a store that already
+// holds tasks (reopened after a restart of ecslocal) the dynamic host port
+// cursors resume past the ports those tasks hold (restart.go).
 func New(o Options) (*Controller, error) {
 	if o.Store == nil {
 		return nil, errors.New("control: Store is required")
@@ -186,6 +188,8 @@ func New(o Options) (*Controller, error) {
 	if c.log == nil {
 		c.log = slog.Default()
 	}
+	// A store reopened from its file holds the tasks of an earlier run.
+	c.resumePortCursors(c.store.Snapshot())
 	return c, nil
 }
 
