@@ -219,7 +219,7 @@ func (u *Up) Run(ctx context.Context) error {
 	// waits run on the scaled clock like every other AWS duration.
 	stacks := deploy.New(deploy.Options{
 		Handlers: deploy.NewHandlers(deploy.HandlerOptions{
-			ELB: elbControl, ECS: cfnECS{ecsControl}, Instances: cfnInstances{ecsControl}, Logs: logGroups,
+			ELB: elbControl, ECS: deploy.ECSControl(ecsControl), Instances: deploy.InstancesControl(ecsControl), Logs: logGroups,
 		}),
 		Region:    c.Region,
 		AccountID: c.AccountID,

@@ -1,4 +1,4 @@
-package main
+package deploy
 
 import (
 	"context"
@@ -8,19 +8,23 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/ecslocal/ecslocal/internal/cfn/deploy"
 	"github.com/ecslocal/ecslocal/internal/ecs"
 	ecscontrol "github.com/ecslocal/ecslocal/internal/ecs/control"
 )
 
-// cfnECS lets CloudFormation's ECS handlers drive the ECS control plane:
-// it converts deploy's template-shaped inputs into control's API-shaped
-// ones.
-type cfnECS struct{ c *ecscontrol.Controller }
+// ECSControl lets the ECS handlers drive the in-process ECS control plane:
+// it converts the template-shaped inputs into control's API-shaped ones.
+func ECSControl(c *ecscontrol.Controller) ECS { return controlECS{c} }
+
+// InstancesControl launches an Auto Scaling group's instances as simulated
+// container instances of the in-process ECS control plane.
+func InstancesControl(c *ecscontrol.Controller) Instances { return controlInstances{c} }
+
+type controlECS struct{ c *ecscontrol.Controller }
 
 var (
-	_ deploy.ECS       = cfnECS{}
-	_ deploy.Instances = cfnInstances{}
+	_ ECS       = controlECS{}
+	_ Instances = controlInstances{}
 )
 
 // apiShape turns CloudFormation property names (PascalCase) into ECS API
@@ -55,7 +59,7 @@ func lowerFirst(s string) string {
 	return string(unicode.ToLower(r)) + s[n:]
 }
 
-func ecsTags(ts []deploy.ECSTag) []ecs.Tag {
+func ecsTags(ts []ECSTag) []ecs.Tag {
 	out := make([]ecs.Tag, len(ts))
 	for i, t := range ts {
 		out[i] = ecs.Tag{Key: t.Key, Value: t.Value}
@@ -63,23 +67,23 @@ func ecsTags(ts []deploy.ECSTag) []ecs.Tag {
 	return out
 }
 
-func (a cfnECS) CreateCluster(ctx context.Context, in *deploy.CreateClusterInput) (*deploy.ECSCluster, error) {
+func (a controlECS) CreateCluster(ctx context.Context, in *CreateClusterInput) (*ECSCluster, error) {
 	out, err := a.c.CreateCluster(ctx, ecscontrol.CreateClusterInput{ClusterName: in.ClusterName, Tags: ecsTags(in.Tags)})
 	if err != nil {
 		return nil, err
 	}
-	return &deploy.ECSCluster{ClusterARN: out.Cluster.ClusterARN, ClusterName: out.Cluster.ClusterName, Status: string(out.Cluster.Status)}, nil
+	return &ECSCluster{ClusterARN: out.Cluster.ClusterARN, ClusterName: out.Cluster.ClusterName, Status: string(out.Cluster.Status)}, nil
 }
 
-func (a cfnECS) DeleteCluster(ctx context.Context, in *deploy.DeleteClusterInput) (*deploy.ECSCluster, error) {
+func (a controlECS) DeleteCluster(ctx context.Context, in *DeleteClusterInput) (*ECSCluster, error) {
 	out, err := a.c.DeleteCluster(ctx, ecscontrol.DeleteClusterInput{Cluster: in.Cluster})
 	if err != nil {
 		return nil, err
 	}
-	return &deploy.ECSCluster{ClusterARN: out.Cluster.ClusterARN, ClusterName: out.Cluster.ClusterName, Status: string(out.Cluster.Status)}, nil
+	return &ECSCluster{ClusterARN: out.Cluster.ClusterARN, ClusterName: out.Cluster.ClusterName, Status: string(out.Cluster.Status)}, nil
 }
 
-func (a cfnECS) RegisterTaskDefinition(ctx context.Context, in *deploy.RegisterTaskDefinitionInput) (*deploy.ECSTaskDefinition, error) {
+func (a controlECS) RegisterTaskDefinition(ctx context.Context, in *RegisterTaskDefinitionInput) (*ECSTaskDefinition, error) {
 	defs := make([]any, len(in.ContainerDefinitions))
 	for i, d := range in.ContainerDefinitions {
 		defs[i] = apiShape(d)
@@ -116,19 +120,19 @@ func (a cfnECS) RegisterTaskDefinition(ctx context.Context, in *deploy.RegisterT
 		return nil, err
 	}
 	td := out.TaskDefinition
-	return &deploy.ECSTaskDefinition{TaskDefinitionARN: td.TaskDefinitionARN, Family: td.Family, Revision: td.Revision, Status: string(td.Status)}, nil
+	return &ECSTaskDefinition{TaskDefinitionARN: td.TaskDefinitionARN, Family: td.Family, Revision: td.Revision, Status: string(td.Status)}, nil
 }
 
-func (a cfnECS) DeregisterTaskDefinition(ctx context.Context, in *deploy.DeregisterTaskDefinitionInput) (*deploy.ECSTaskDefinition, error) {
+func (a controlECS) DeregisterTaskDefinition(ctx context.Context, in *DeregisterTaskDefinitionInput) (*ECSTaskDefinition, error) {
 	out, err := a.c.DeregisterTaskDefinition(ctx, ecscontrol.DeregisterTaskDefinitionInput{TaskDefinition: in.TaskDefinition})
 	if err != nil {
 		return nil, err
 	}
 	td := out.TaskDefinition
-	return &deploy.ECSTaskDefinition{TaskDefinitionARN: td.TaskDefinitionARN, Family: td.Family, Revision: td.Revision, Status: string(td.Status)}, nil
+	return &ECSTaskDefinition{TaskDefinitionARN: td.TaskDefinitionARN, Family: td.Family, Revision: td.Revision, Status: string(td.Status)}, nil
 }
 
-func loadBalancers(lbs []deploy.ECSLoadBalancer) []ecs.LoadBalancer {
+func loadBalancers(lbs []ECSLoadBalancer) []ecs.LoadBalancer {
 	out := make([]ecs.LoadBalancer, len(lbs))
 	for i, lb := range lbs {
 		out[i] = ecs.LoadBalancer{TargetGroupARN: lb.TargetGroupARN, LoadBalancerName: lb.LoadBalancerName, ContainerName: lb.ContainerName, ContainerPort: lb.ContainerPort}
@@ -136,7 +140,7 @@ func loadBalancers(lbs []deploy.ECSLoadBalancer) []ecs.LoadBalancer {
 	return out
 }
 
-func deploymentConfiguration(d *deploy.DeploymentConfiguration) *ecs.DeploymentConfiguration {
+func deploymentConfiguration(d *DeploymentConfiguration) *ecs.DeploymentConfiguration {
 	if d == nil {
 		return nil
 	}
@@ -155,13 +159,13 @@ func mustMap(v any) map[string]any {
 	return m
 }
 
-func service(s *ecs.Service) *deploy.ECSService {
-	out := &deploy.ECSService{
+func service(s *ecs.Service) *ECSService {
+	out := &ECSService{
 		ServiceARN: s.ServiceARN, ServiceName: s.ServiceName, ClusterARN: s.ClusterARN, Status: string(s.Status),
 		TaskDefinition: s.TaskDefinition, DesiredCount: s.DesiredCount, RunningCount: s.RunningCount, PendingCount: s.PendingCount,
 	}
 	for _, d := range s.Deployments {
-		out.Deployments = append(out.Deployments, deploy.ECSDeployment{
+		out.Deployments = append(out.Deployments, ECSDeployment{
 			ID: d.ID, Status: string(d.Status), RolloutState: string(d.RolloutState),
 			DesiredCount: d.DesiredCount, RunningCount: d.RunningCount, FailedTasks: d.FailedTasks,
 		})
@@ -169,7 +173,7 @@ func service(s *ecs.Service) *deploy.ECSService {
 	return out
 }
 
-func (a cfnECS) CreateService(ctx context.Context, in *deploy.CreateServiceInput) (*deploy.ECSService, error) {
+func (a controlECS) CreateService(ctx context.Context, in *CreateServiceInput) (*ECSService, error) {
 	out, err := a.c.CreateService(ctx, ecscontrol.CreateServiceInput{
 		Cluster: in.Cluster, ServiceName: in.ServiceName, TaskDefinition: in.TaskDefinition, DesiredCount: in.DesiredCount,
 		LaunchType: ecs.LaunchType(in.LaunchType), SchedulingStrategy: ecs.SchedulingStrategy(in.SchedulingStrategy),
@@ -182,7 +186,7 @@ func (a cfnECS) CreateService(ctx context.Context, in *deploy.CreateServiceInput
 	return service(out.Service), nil
 }
 
-func (a cfnECS) UpdateService(ctx context.Context, in *deploy.UpdateServiceInput) (*deploy.ECSService, error) {
+func (a controlECS) UpdateService(ctx context.Context, in *UpdateServiceInput) (*ECSService, error) {
 	out, err := a.c.UpdateService(ctx, ecscontrol.UpdateServiceInput{
 		Cluster: in.Cluster, Service: in.Service, TaskDefinition: in.TaskDefinition, DesiredCount: in.DesiredCount,
 		DeploymentConfiguration:       deploymentConfiguration(in.DeploymentConfiguration),
@@ -194,7 +198,7 @@ func (a cfnECS) UpdateService(ctx context.Context, in *deploy.UpdateServiceInput
 	return service(out.Service), nil
 }
 
-func (a cfnECS) DeleteService(ctx context.Context, in *deploy.DeleteServiceInput) (*deploy.ECSService, error) {
+func (a controlECS) DeleteService(ctx context.Context, in *DeleteServiceInput) (*ECSService, error) {
 	out, err := a.c.DeleteService(ctx, ecscontrol.DeleteServiceInput{Cluster: in.Cluster, Service: in.Service, Force: in.Force})
 	if err != nil {
 		return nil, err
@@ -202,19 +206,19 @@ func (a cfnECS) DeleteService(ctx context.Context, in *deploy.DeleteServiceInput
 	return service(out.Service), nil
 }
 
-func (a cfnECS) DescribeServices(ctx context.Context, in *deploy.DescribeServicesInput) ([]*deploy.ECSService, error) {
+func (a controlECS) DescribeServices(ctx context.Context, in *DescribeServicesInput) ([]*ECSService, error) {
 	out, err := a.c.DescribeServices(ctx, ecscontrol.DescribeServicesInput{Cluster: in.Cluster, Services: in.Services})
 	if err != nil {
 		return nil, err
 	}
-	var ss []*deploy.ECSService
+	var ss []*ECSService
 	for _, s := range out.Services {
 		ss = append(ss, service(s))
 	}
 	return ss, nil
 }
 
-func (a cfnECS) ListContainerInstances(ctx context.Context, in *deploy.ListContainerInstancesInput) ([]string, error) {
+func (a controlECS) ListContainerInstances(ctx context.Context, in *ListContainerInstancesInput) ([]string, error) {
 	out, err := a.c.ListContainerInstances(ctx, ecscontrol.ListContainerInstancesInput{Cluster: in.Cluster, Status: in.Status})
 	if err != nil {
 		return nil, err
@@ -222,14 +226,14 @@ func (a cfnECS) ListContainerInstances(ctx context.Context, in *deploy.ListConta
 	return out.ContainerInstanceARNs, nil
 }
 
-func (a cfnECS) DescribeContainerInstances(ctx context.Context, in *deploy.DescribeContainerInstancesInput) ([]*deploy.ECSContainerInstance, error) {
+func (a controlECS) DescribeContainerInstances(ctx context.Context, in *DescribeContainerInstancesInput) ([]*ECSContainerInstance, error) {
 	out, err := a.c.DescribeContainerInstances(ctx, ecscontrol.DescribeContainerInstancesInput{Cluster: in.Cluster, ContainerInstances: in.ContainerInstances})
 	if err != nil {
 		return nil, err
 	}
-	var cis []*deploy.ECSContainerInstance
+	var cis []*ECSContainerInstance
 	for _, ci := range out.ContainerInstances {
-		cis = append(cis, &deploy.ECSContainerInstance{
+		cis = append(cis, &ECSContainerInstance{
 			ContainerInstanceARN: ci.ContainerInstanceARN, EC2InstanceID: ci.EC2InstanceID,
 			Status: string(ci.Status), AgentConnected: ci.AgentConnected,
 		})
@@ -237,12 +241,12 @@ func (a cfnECS) DescribeContainerInstances(ctx context.Context, in *deploy.Descr
 	return cis, nil
 }
 
-// cfnInstances launches an Auto Scaling group's instances: each is a
+// controlInstances launches an Auto Scaling group's instances: each is a
 // simulated container instance whose agent registers with the cluster the
 // user data names.
-type cfnInstances struct{ c *ecscontrol.Controller }
+type controlInstances struct{ c *ecscontrol.Controller }
 
-func (a cfnInstances) RunInstances(ctx context.Context, in *deploy.RunInstancesInput) ([]string, error) {
+func (a controlInstances) RunInstances(ctx context.Context, in *RunInstancesInput) ([]string, error) {
 	instanceType := in.InstanceType
 	if instanceType == "" {
 		instanceType = "t2.micro"
@@ -258,7 +262,7 @@ func (a cfnInstances) RunInstances(ctx context.Context, in *deploy.RunInstancesI
 	return ids, nil
 }
 
-func (a cfnInstances) TerminateInstances(ctx context.Context, ids []string) error {
+func (a controlInstances) TerminateInstances(ctx context.Context, ids []string) error {
 	want := map[string]bool{}
 	for _, id := range ids {
 		want[id] = true
