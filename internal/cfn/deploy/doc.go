@@ -3,14 +3,15 @@
 // asynchronously, the way CloudFormation does, through one Handler per
 // resource type.
 //
-// It imports the template engine (internal/cfn) and, for the input and
-// output types of the ELB interface only, internal/elb and
-// internal/elb/control; it must not import ecs, awsapi or cmd. The control
-// planes are reached through interfaces defined here (ELB, ECS, Instances,
-// LogGroups) that cmd/ecslocal wires to the in-process implementations
-// (STYLE.md §2): *control.Control satisfies ELB as it is, ECS and
-// Instances are adapted to the ECS control plane in cmd, and LogGroupDir
-// (logs.go) is the local CloudWatch Logs store of LogGroups.
+// It imports the template engine (internal/cfn) and the two control
+// planes it drives; it must not import awsapi or cmd. The handlers reach
+// the control planes only through interfaces defined here (ELB, ECS,
+// Instances, LogGroups) that cmd/ecslocal wires to the in-process
+// implementations (STYLE.md §2): *control.Control satisfies ELB as it is,
+// ECSControl and InstancesControl (ecscontrol.go) adapt the ECS control
+// plane to ECS and Instances, and LogGroupDir (logs.go) is the local
+// CloudWatch Logs store of LogGroups. Tests supply their own
+// implementations of the interfaces where a scripted one is clearer.
 //
 // Handlers (handler.go) are per resource type: Create returns the physical
 // id (what Ref returns) and the Fn::GetAtt attributes, Update changes a
