@@ -128,6 +128,7 @@ func TestAWSCLI(t *testing.T) {
 
 		// The update keeps Env (UsePreviousValue, which deploy sends for
 		// every parameter not overridden) and changes the health path.
+		nextSecond()
 		out = aws.ok(t, "deploy", "--template-file", "testdata/app.yml", "--stack-name", "web", "--capabilities", "CAPABILITY_IAM",
 			"--parameter-overrides", "HealthPath=/ready")
 		if !strings.Contains(out, "Successfully created/updated stack - web") {
@@ -149,6 +150,7 @@ func TestAWSCLI(t *testing.T) {
 
 		// The same again: the change set has no changes, which deploy
 		// reports (and, by default, exits 255 on).
+		nextSecond()
 		out = aws.ok(t, "deploy", "--template-file", "testdata/app.yml", "--stack-name", "web", "--capabilities", "CAPABILITY_IAM",
 			"--parameter-overrides", "HealthPath=/ready", "--no-fail-on-empty-changeset")
 		if !strings.Contains(out, "No changes to deploy. Stack web is up to date") {
@@ -208,4 +210,15 @@ func paramValue(s *deploy.Stack, key string) string {
 		}
 	}
 	return ""
+}
+
+// nextSecond waits until the wall clock is in a second after the one it is
+// in now. `aws cloudformation deploy` names its change set
+// awscli-cloudformation-package-deploy-<Unix seconds>, and a stack keeps
+// its executed change set (CloudFormation deletes the others), so two
+// deploys of one stack started within the same second collide with
+// AlreadyExistsException, on AWS as here; only here is a deploy that fast.
+func nextSecond() {
+	now := time.Now()
+	time.Sleep(now.Truncate(time.Second).Add(time.Second).Sub(now))
 }
