@@ -666,13 +666,21 @@ func (s *fastServer) upgrade(ctx *fasthttp.RequestCtx, out *fasthttp.Request, f 
 		if _, err := c.Write(head); err != nil {
 			return
 		}
-		go func() {
+		// Client to target runs beside target to client. fasthttp takes
+		// c back (and reuses it) once this handler returns, so the handler
+		// waits for that copy: when the target side ends first, a read
+		// deadline in the past ends the copy's Read (Close on a hijacked
+		// connection is a no-op; fasthttp closes it after the handler).
+		done := make(chan struct{})
+		go func() { // owned by the hijack handler: it waits on done
+			defer close(done)
 			_, _ = io.Copy(nc, c)
 			_ = nc.Close()
 		}()
 		n, _ := io.Copy(c, br)
 		f.rec.sent = int64(len(head)) + n
-		_ = c.Close()
+		_ = c.SetReadDeadline(time.Now())
+		<-done
 	})
 }
 
