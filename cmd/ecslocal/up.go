@@ -30,6 +30,7 @@ import (
 	"github.com/ecslocal/ecslocal/internal/ecs"
 	"github.com/ecslocal/ecslocal/internal/ecs/agent"
 	ecscontrol "github.com/ecslocal/ecslocal/internal/ecs/control"
+	"github.com/ecslocal/ecslocal/internal/ecs/control/elbtargets"
 	"github.com/ecslocal/ecslocal/internal/elb/control"
 	"github.com/ecslocal/ecslocal/internal/elb/proxy"
 )
@@ -193,7 +194,7 @@ func (u *Up) Run(ctx context.Context) error {
 		Store:     store,
 		Region:    c.Region,
 		AccountID: c.AccountID,
-		Registrar: elbRegistrar{elbControl},
+		Registrar: elbtargets.New(elbControl),
 		Agents:    agents,
 		Clock:     clock,
 		Logger:    logger.With("component", "ecs"),

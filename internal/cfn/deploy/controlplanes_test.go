@@ -8,12 +8,10 @@ import (
 	"time"
 
 	"github.com/ecslocal/ecslocal/internal/driver/fake"
-	"github.com/ecslocal/ecslocal/internal/ecs"
 	"github.com/ecslocal/ecslocal/internal/ecs/agent"
 	ecscontrol "github.com/ecslocal/ecslocal/internal/ecs/control"
-	"github.com/ecslocal/ecslocal/internal/ecs/scheduler"
+	"github.com/ecslocal/ecslocal/internal/ecs/control/elbtargets"
 	"github.com/ecslocal/ecslocal/internal/ecs/state"
-	"github.com/ecslocal/ecslocal/internal/elb"
 	elbcontrol "github.com/ecslocal/ecslocal/internal/elb/control"
 	"github.com/ecslocal/ecslocal/internal/elb/health"
 )
@@ -76,7 +74,7 @@ func newPlanes(tb testing.TB) *planes {
 	agents := &testAgents{store: store, drv: drv, agents: map[string]*agent.Agent{}}
 	ecsCtl, err := ecscontrol.New(ecscontrol.Options{
 		Store: store, Region: "us-east-1", AccountID: "123456789012",
-		Registrar: testRegistrar{elbCtl}, Agents: agents, Clock: clk, Logger: quiet,
+		Registrar: elbtargets.New(elbCtl), Agents: agents, Clock: clk, Logger: quiet,
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -151,53 +149,6 @@ func (s *testAgents) kill() {
 	for _, a := range s.agents {
 		_ = a.Kill(ctx)
 	}
-}
-
-// testRegistrar is the ECS control plane's path to the ELB control plane.
-type testRegistrar struct{ c *elbcontrol.Control }
-
-func targets(ts []ecscontrol.Target) []elb.TargetDescription {
-	out := make([]elb.TargetDescription, len(ts))
-	for i, t := range ts {
-		out[i] = elb.TargetDescription{ID: t.ID, Port: t.Port}
-	}
-	return out
-}
-
-func (r testRegistrar) RegisterTargets(ctx context.Context, tg string, ts []ecscontrol.Target) error {
-	_, err := r.c.RegisterTargets(ctx, &elbcontrol.RegisterTargetsInput{TargetGroupARN: tg, Targets: targets(ts)})
-	return err
-}
-
-func (r testRegistrar) DeregisterTargets(ctx context.Context, tg string, ts []ecscontrol.Target) error {
-	_, err := r.c.DeregisterTargets(ctx, &elbcontrol.DeregisterTargetsInput{TargetGroupARN: tg, Targets: targets(ts)})
-	return err
-}
-
-func (r testRegistrar) TargetHealth(ctx context.Context, tg string) ([]ecscontrol.TargetHealth, error) {
-	out, err := r.c.DescribeTargetHealth(ctx, &elbcontrol.DescribeTargetHealthInput{TargetGroupARN: tg})
-	if err != nil {
-		return nil, err
-	}
-	hs := make([]ecscontrol.TargetHealth, len(out.TargetHealthDescriptions))
-	for i, d := range out.TargetHealthDescriptions {
-		hs[i] = ecscontrol.TargetHealth{
-			Target: ecscontrol.Target{ID: d.Target.ID, Port: d.Target.Port},
-			State:  scheduler.TargetState(d.TargetHealth.State), Description: d.TargetHealth.Description,
-		}
-	}
-	return hs, nil
-}
-
-func (r testRegistrar) ValidateTargetGroup(ctx context.Context, tg string, _ ecs.NetworkMode) error {
-	out, err := r.c.DescribeTargetGroups(ctx, &elbcontrol.DescribeTargetGroupsInput{TargetGroupARNs: []string{tg}})
-	if err != nil {
-		return ecs.NewInvalidParameter("Unable to find target group %s.", tg)
-	}
-	if len(out.TargetGroups[0].LoadBalancerARNs) == 0 {
-		return ecs.NewTargetGroupWithoutLoadBalancer(tg)
-	}
-	return nil
 }
 
 // recordingInstances is the real InstancesControl that records every
