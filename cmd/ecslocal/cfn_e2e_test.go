@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"io"
-	"net"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,12 +21,7 @@ import (
 // every resource.
 func TestCloudFormationReferenceSystem(t *testing.T) {
 	forum := buildForum(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lbPort := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	lbPort := freePort(t)
 	in := startUp(t, "--driver", "process", "--image", "api:v1="+forum, "--image", "api:v2="+forum,
 		"--publish", "80:"+strconv.Itoa(lbPort), "--time-scale", "0.05")
 
@@ -57,24 +49,8 @@ func TestCloudFormationReferenceSystem(t *testing.T) {
 	}
 	// The ALB's DNS name stands for the load balancer's address; its
 	// listener 80 is published on lbPort.
-	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-		return (&net.Dialer{}).DialContext(ctx, network, "127.0.0.1:"+strconv.Itoa(lbPort))
-	}}}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		res, err := client.Get(url + "/api/users")
-		if err == nil {
-			body, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			if res.StatusCode == 200 && strings.Contains(string(body), `"username":"marceline"`) {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the forum did not answer at %s within 60s: %v", url, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	client := albClient(lbPort)
+	waitForum(t, client, url, "the forum")
 	t.Logf("the forum answers through the ALB %s after the deploys began", time.Since(start))
 
 	// A new image tag is a new task definition revision and a rolling

@@ -1,11 +1,7 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -32,12 +28,7 @@ const classicTemplate = "../../internal/cfn/deploy/testdata/classic-ecs-cluster.
 // every task and resource (checkGone).
 func TestClassicClusterTemplate(t *testing.T) {
 	forum := buildForum(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lbPort := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	lbPort := freePort(t)
 	// The template's default image runs as the forum, which honours the
 	// PORT the process driver gives it.
 	in := startUp(t, "--driver", "process", "--image", "httpd:2.4="+forum,
@@ -135,24 +126,8 @@ func TestClassicClusterTemplate(t *testing.T) {
 		t.Errorf("service %+v; want ACTIVE with 2 of 2 running", s)
 	}
 	url := out["ExternalUrl"]
-	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-		return (&net.Dialer{}).DialContext(ctx, network, "127.0.0.1:"+strconv.Itoa(lbPort))
-	}}}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		res, err := client.Get(url + "/api/users")
-		if err == nil {
-			body, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			if res.StatusCode == 200 && strings.Contains(string(body), `"username":"marceline"`) {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the web service did not answer at %s within 60s: %v", url, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	client := albClient(lbPort)
+	waitForum(t, client, url, "the web service")
 
 	// The tasks' awslogs output lands in the stack's log group: one
 	// stream web/web/<task ID> per task, holding what the task printed.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -76,12 +75,7 @@ func children(pid int, exe string) []int {
 // again without manual action; SIGTERM stops everything and exits 0.
 func TestReferenceSystem(t *testing.T) {
 	forum := buildForum(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lbPort := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	lbPort := freePort(t)
 
 	start := time.Now()
 	in := startUpWith(t, "--driver", "process", "--image", "api:v1="+forum,

@@ -24,12 +24,7 @@ func TestELBv2ThroughTheCLI(t *testing.T) {
 	defer backend.Close()
 	_, backendPort, _ := net.SplitHostPort(backend.Listener.Addr().String())
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lbPort := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	lbPort := freePort(t)
 	in := startUp(t, "--publish", "80:"+strconv.Itoa(lbPort), "--time-scale", "0.05")
 
 	cli := func(v any, args ...string) {

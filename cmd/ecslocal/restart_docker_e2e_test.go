@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,12 +69,7 @@ func TestRestartAfterCrashDocker(t *testing.T) {
 		t.Skipf("docker engine not reachable: %v", err)
 	}
 	apiImage(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lbPort := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	lbPort := freePort(t)
 	r := &restartRig{
 		base: fmt.Sprintf("http://127.0.0.1:%d", lbPort),
 		args: []string{"--driver", "docker", "--publish", fmt.Sprintf("80:%d", lbPort), "--time-scale", "0.05", "--state-dir", t.TempDir()},

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"slices"
@@ -31,12 +30,7 @@ type restartRig struct {
 func newRestartRig(t *testing.T) *restartRig {
 	t.Helper()
 	forum := buildForum(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lbPort := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	lbPort := freePort(t)
 	return &restartRig{
 		forum: forum,
 		base:  fmt.Sprintf("http://127.0.0.1:%d", lbPort),

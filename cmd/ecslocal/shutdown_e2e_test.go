@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -26,12 +25,7 @@ import (
 // to refuse.
 func TestShutdownUnderLoad(t *testing.T) {
 	forum := buildForum(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lbPort := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	lbPort := freePort(t)
 	in := startUpWith(t, "--driver", "process", "--image", "api:v1="+forum,
 		"--publish", "80:"+strconv.Itoa(lbPort), "--time-scale", "0.05")
 	in.waitLine(t, "has reached a steady state", 60*time.Second)

@@ -7,9 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -264,3 +267,45 @@ func (s *syncBuffer) String() string {
 }
 
 var _ io.Writer = (*syncBuffer)(nil)
+
+// freePort returns a loopback TCP port that was free just now: the host
+// port an e2e test publishes listener 80 on.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// albClient reaches every URL through 127.0.0.1:lbPort: an ALB's DNS name
+// stands for the load balancer's address, whose listener 80 is published on
+// lbPort.
+func albClient(lbPort int) *http.Client {
+	return &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, "127.0.0.1:"+strconv.Itoa(lbPort))
+	}}}
+}
+
+// waitForum polls url/api/users through client until the forum answers
+// with its users (60 s at most); what names the service in the failure.
+func waitForum(t *testing.T, client *http.Client, url, what string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		res, err := client.Get(url + "/api/users")
+		if err == nil {
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode == 200 && strings.Contains(string(body), `"username":"marceline"`) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not answer at %s within 60s: %v", what, url, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
